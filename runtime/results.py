@@ -1,0 +1,124 @@
+"""Input results: what the caller's browser reports back after a turn.
+
+Every value here is a frozen, journaled dataclass. A hang-up is not returned
+as a result: it is raised inside the dialogue as :class:`runtime.HangUp`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from runtime._codec import wire
+
+HANGUP_EVENT = "connection.disconnect.hangup"
+
+
+class InputResult:
+    """Base of every result a turn gives back."""
+
+    __slots__ = ()
+
+
+@wire
+@dataclass(frozen=True, slots=True)
+class MarkReached:
+    """The last SSML mark the browser reached, and when (milliseconds, as the browser reports)."""
+
+    name: str
+    time_ms: int | None = None
+
+
+@wire
+@dataclass(frozen=True, slots=True)
+class Hypothesis:
+    """One entry of a recognition n-best list.
+
+    ``input_mode`` is ``"dtmf"`` or ``"voice"``; ``interpretation`` is the
+    grammar's semantic result as plain data (a string, number or dict).
+    """
+
+    utterance: str
+    interpretation: Any
+    confidence: float
+    input_mode: str
+
+
+@wire
+@dataclass(frozen=True, slots=True)
+class Recognition(InputResult):
+    """The caller said or keyed something a grammar matched; best hypothesis first."""
+
+    hypotheses: tuple[Hypothesis, ...]
+    mark: MarkReached | None = None
+
+    def __post_init__(self) -> None:
+        if not self.hypotheses:
+            raise ValueError("a recognition needs at least one hypothesis")
+
+    @property
+    def best(self) -> Hypothesis:
+        """The most likely hypothesis."""
+        return self.hypotheses[0]
+
+    @property
+    def utterance(self) -> str:
+        """What the caller said or keyed, by the best hypothesis."""
+        return self.best.utterance
+
+    @property
+    def interpretation(self) -> Any:
+        """The semantic interpretation of the best hypothesis."""
+        return self.best.interpretation
+
+
+@wire
+@dataclass(frozen=True, slots=True)
+class Played(InputResult):
+    """A message was played to its end (or to the mark where it was interrupted)."""
+
+    mark: MarkReached | None = None
+
+
+@wire
+@dataclass(frozen=True, slots=True)
+class Event(InputResult):
+    """An event the browser raised, such as ``noinput`` or ``error.badfetch``."""
+
+    name: str
+    message: str = ""
+    mark: MarkReached | None = None
+
+    def matches(self, family: str) -> bool:
+        """Whether this event is ``family`` or in it, by VoiceXML's prefix rule.
+
+        ``error`` matches ``error`` and ``error.badfetch.http.404`` but not
+        ``errorx``; an empty family matches every event.
+        """
+        family = family.rstrip(".")
+        return not family or self.name == family or self.name.startswith(family + ".")
+
+
+@wire
+@dataclass(frozen=True, slots=True)
+class NoInput(Event):
+    """The caller said nothing before the no-input timeout."""
+
+    name: str = "noinput"
+
+
+@wire
+@dataclass(frozen=True, slots=True)
+class NoMatch(Event):
+    """The caller said or keyed something no grammar matched."""
+
+    name: str = "nomatch"
+
+
+def event(name: str, message: str = "", mark: MarkReached | None = None) -> Event:
+    """The typed event for ``name``: :class:`NoInput`, :class:`NoMatch` or a plain :class:`Event`."""
+    if name == "noinput":
+        return NoInput(message=message, mark=mark)
+    if name == "nomatch":
+        return NoMatch(message=message, mark=mark)
+    return Event(name, message, mark)

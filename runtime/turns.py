@@ -1,0 +1,241 @@
+"""Output turns: what a dialogue asks the caller's browser to do next.
+
+An output turn is awaited on the call (``await call.turn(Message("Hi"))``) and
+gives back the caller's result. A dialogue ends by returning a :class:`LastTurn`.
+Each turn is a frozen, journaled dataclass; the gateway renders each kind in
+one place. To add a turn kind, subclass :class:`OutputTurn` or
+:class:`LastTurn`, decorate it with :func:`runtime.wire`, and register a
+renderer for it in the gateway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from runtime._codec import wire
+from runtime.speech import Part, parts_of
+
+
+class Turn:
+    """Base of every turn. ``name`` identifies the turn in logs and in the journal."""
+
+    __slots__ = ()
+    name: str
+
+
+class OutputTurn(Turn):
+    """A turn that shows the caller something and waits for a result."""
+
+    __slots__ = ()
+
+
+class LastTurn(Turn):
+    """A turn that ends the dialogue (returned from ``run``)."""
+
+    __slots__ = ()
+
+
+# --- prompts and grammars --------------------------------------------------------------------
+
+
+@wire
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """One prompt phase: speech parts, whether input may interrupt it, and its language."""
+
+    parts: tuple[Part, ...]
+    bargein: bool = True
+    lang: str | None = None
+
+    def __init__(self, *parts: Part, bargein: bool = True, lang: str | None = None) -> None:
+        if not parts:
+            raise ValueError("a prompt needs at least one part")
+        object.__setattr__(self, "parts", parts_of(parts))
+        object.__setattr__(self, "bargein", bargein)
+        object.__setattr__(self, "lang", lang)
+
+
+def prompts_of(items: Iterable[Prompt | Part]) -> tuple[Prompt, ...]:
+    """Turn a mix of prompts and bare speech parts into prompts; adjacent bare parts form one prompt."""
+    prompts: list[Prompt] = []
+    loose: list[Part] = []
+    for item in items:
+        if isinstance(item, Prompt):
+            if loose:
+                prompts.append(Prompt(*loose))
+                loose = []
+            prompts.append(item)
+        else:
+            loose.append(item)
+    if loose:
+        prompts.append(Prompt(*loose))
+    return tuple(prompts)
+
+
+@wire
+@dataclass(frozen=True, slots=True)
+class Grammar:
+    """A grammar fetched from a URL, ``builtin:`` ones included (``builtin:dtmf/digits?length=4``)."""
+
+    src: str
+    type: str | None = None
+    weight: float | None = None
+
+
+@wire
+@dataclass(frozen=True, slots=True)
+class InlineGrammar:
+    """An SRGS XML grammar written into the document.
+
+    ``srgs`` is the grammar element as XML text, with or without the SRGS
+    namespace; the gateway moves it into the VoiceXML namespace, as the
+    VoiceXML schema requires for inline grammars.
+    """
+
+    srgs: str
+
+    @staticmethod
+    def choices(options: dict[str, str], *, mode: str = "dtmf", lang: str | None = None) -> "InlineGrammar":
+        """A grammar that accepts exactly the keys of ``options``, interpreted as their values."""
+        from xml.sax.saxutils import escape, quoteattr
+
+        items = "".join(
+            f"<item>{escape(said)}<tag>out={quoteattr_js(value)};</tag></item>"
+            for said, value in options.items()
+        )
+        lang_attr = f" xml:lang={quoteattr(lang)}" if lang else ""
+        return InlineGrammar(
+            f'<grammar version="1.0" mode="{mode}" root="choice" tag-format="semantics/1.0"{lang_attr}>'
+            f'<rule id="choice" scope="public"><one-of>{items}</one-of></rule></grammar>'
+        )
+
+
+def quoteattr_js(value: str) -> str:
+    """An ECMAScript string literal for ``value``, XML-escaped for element text."""
+    import json
+    from xml.sax.saxutils import escape
+
+    return escape(json.dumps(value).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+AnyGrammar = Grammar | InlineGrammar
+
+
+def grammars_of(value: AnyGrammar | Iterable[AnyGrammar] | None) -> tuple[AnyGrammar, ...]:
+    """Accept one grammar, several, or none."""
+    if value is None:
+        return ()
+    if isinstance(value, (Grammar, InlineGrammar)):
+        return (value,)
+    grammars = tuple(value)
+    for grammar in grammars:
+        if not isinstance(grammar, (Grammar, InlineGrammar)):
+            raise TypeError(f"{type(grammar).__qualname__} is not a grammar")
+    return grammars
+
+
+@wire
+@dataclass(frozen=True, slots=True)
+class DtmfSettings:
+    """How DTMF input is collected (all times in milliseconds)."""
+
+    inter_digit_timeout_ms: int | None = None
+    term_timeout_ms: int | None = None
+    term_char: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.term_char is not None and self.term_char not in "0123456789*#ABCD" or self.term_char == "":
+            raise ValueError(f"{self.term_char!r} is not a DTMF key")
+
+
+# --- output turns ----------------------------------------------------------------------------
+
+
+@wire
+@dataclass(frozen=True, slots=True)
+class Message(OutputTurn):
+    """Play prompts to the caller; the result is :class:`runtime.results.Played`."""
+
+    prompts: tuple[Prompt, ...]
+    name: str = "message"
+    lang: str | None = None
+
+    def __init__(self, *prompts: Prompt | Part, name: str = "message", lang: str | None = None) -> None:
+        if not prompts:
+            raise ValueError("a message needs something to say")
+        object.__setattr__(self, "prompts", prompts_of(prompts))
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "lang", lang)
+
+
+@wire
+@dataclass(frozen=True, slots=True)
+class Interaction(OutputTurn):
+    """Play prompts, then wait for DTMF or speech.
+
+    The result is a :class:`runtime.results.Recognition`, or a
+    :class:`runtime.results.NoInput`, :class:`runtime.results.NoMatch` or
+    other :class:`runtime.results.Event`.
+
+    Args:
+        prompts: prompt phases, played in order; a phase with ``bargein=False``
+            cannot be interrupted.
+        dtmf: DTMF grammars (``builtin:dtmf/...`` or inline).
+        speech: speech grammars (by URL or inline).
+        no_input_timeout_ms: how long to wait for input after the prompts.
+        dtmf_settings: inter-digit and termination settings.
+        name: the turn's name, in logs and the journal.
+        lang: the language of the turn's prompts and grammars.
+    """
+
+    prompts: tuple[Prompt, ...]
+    dtmf: tuple[AnyGrammar, ...] = ()
+    speech: tuple[AnyGrammar, ...] = ()
+    no_input_timeout_ms: int | None = None
+    dtmf_settings: DtmfSettings = field(default_factory=DtmfSettings)
+    name: str = "interaction"
+    lang: str | None = None
+
+    def __init__(self, *prompts: Prompt | Part, dtmf: AnyGrammar | Iterable[AnyGrammar] | None = None,
+                 speech: AnyGrammar | Iterable[AnyGrammar] | None = None,
+                 no_input_timeout_ms: int | None = None, dtmf_settings: DtmfSettings | None = None,
+                 name: str = "interaction", lang: str | None = None) -> None:
+        dtmf_grammars, speech_grammars = grammars_of(dtmf), grammars_of(speech)
+        if not dtmf_grammars and not speech_grammars:
+            raise ValueError("an interaction needs at least one DTMF or speech grammar")
+        object.__setattr__(self, "prompts", prompts_of(prompts))
+        object.__setattr__(self, "dtmf", dtmf_grammars)
+        object.__setattr__(self, "speech", speech_grammars)
+        object.__setattr__(self, "no_input_timeout_ms", no_input_timeout_ms)
+        object.__setattr__(self, "dtmf_settings", dtmf_settings or DtmfSettings())
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "lang", lang)
+
+
+# --- last turns ------------------------------------------------------------------------------
+
+
+@wire
+@dataclass(frozen=True, slots=True)
+class Exit(LastTurn):
+    """End the VoiceXML application (``<exit>``), optionally after a closing message.
+
+    ``variables`` are returned to the platform with the exit.
+    """
+
+    variables: dict[str, Any] = field(default_factory=dict)
+    message: Message | None = None
+    name: str = "exit"
+
+
+@wire
+@dataclass(frozen=True, slots=True)
+class Disconnect(LastTurn):
+    """Hang up on the caller (``<disconnect>``), optionally after a closing message."""
+
+    variables: dict[str, Any] = field(default_factory=dict)
+    message: Message | None = None
+    name: str = "disconnect"
+
+
