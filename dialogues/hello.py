@@ -1,0 +1,15 @@
+"""The smallest dialogue: say hello, then end the call."""
+
+from __future__ import annotations
+
+from runtime import Call, Exit, Message, dialogue
+
+
+@dialogue("hello")
+class Hello:
+    """Greets the caller (by the ``name`` start parameter, if given) and exits."""
+
+    async def run(self, call: Call) -> Exit:
+        name = call.params.get("name", "caller")
+        await call.turn(Message(f"Hello, {name}! Welcome to rayvr.", name="greeting"))
+        return Exit(variables={"greeted": name})

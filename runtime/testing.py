@@ -1,0 +1,156 @@
+"""Test dialogues in plain pytest: no Ray, no HTTP, synchronous and deterministic.
+
+::
+
+    from runtime.testing import DialogueTest
+
+    def test_menu_reads_back_the_number():
+        t = DialogueTest("menu")
+        assert t.turn.name == "customer-number-1"
+        t.dtmf("1234")
+        t.dtmf("1")
+        t.played()
+        assert "1234" in t.text
+        t.played()
+        assert t.last.variables == {"customer": "1234", "department": "sales"}
+
+The call runs through the same runner, journal and checkpoint code as in
+production, against an in-memory store; :meth:`DialogueTest.restart` rebuilds
+the call from its checkpoint, as a restarted actor would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from runtime import _codec
+from runtime._registry import lookup, register
+from runtime._runner import CallRunner, Reply, read_checkpoint
+from runtime._stores import MemoryStore
+from runtime.results import (HANGUP_EVENT, Event, Hypothesis, InputResult, MarkReached, NoInput, NoMatch,
+                             Played, Recognition)
+from runtime.speech import Audio, Part
+from runtime.turns import LastTurn, Message, OutputTurn
+
+
+def spoken_text(turn: OutputTurn | LastTurn) -> str:
+    """Everything a turn would say, as plain text (audio counts by its fallback text)."""
+    if isinstance(turn, LastTurn):
+        message = getattr(turn, "message", None)
+        return spoken_text(message) if message is not None else ""
+    return " ".join(_text(part) for prompt in getattr(turn, "prompts", ()) for part in prompt.parts).strip()
+
+
+def _text(part: Part) -> str:
+    if isinstance(part, str):
+        return part
+    if isinstance(part, Audio):
+        return " ".join(_text(p) for p in part.fallback)
+    for attribute in ("text",):
+        if hasattr(part, attribute):
+            return getattr(part, attribute)
+    return " ".join(_text(p) for p in getattr(part, "parts", ()))
+
+
+class DialogueTest:
+    """Drives one call of a dialogue turn by turn.
+
+    Args:
+        dialogue: a registered dialogue name, or a dialogue class (registered on the fly).
+        params: the call's start parameters.
+        call_id: the call's id.
+    """
+
+    def __init__(self, dialogue: str | type, params: dict[str, Any] | None = None,
+                 call_id: str = "test-call") -> None:
+        if isinstance(dialogue, type):
+            register(dialogue.__qualname__, dialogue)
+            dialogue = dialogue.__qualname__
+        lookup(dialogue)
+        self.store = MemoryStore()
+        self.call_id = call_id
+        self._loop = asyncio.new_event_loop()
+        self._runner = CallRunner(call_id, self.store)
+        self.reply: Reply = self._run(self._runner.start(dialogue, dict(params or {})))
+
+    def _run(self, coro: Any) -> Any:
+        return self._loop.run_until_complete(coro)
+
+    def close(self) -> None:
+        """Release the event loop."""
+        self._loop.close()
+
+    # --- what the caller sees -------------------------------------------------------------
+
+    @property
+    def turn(self) -> OutputTurn | LastTurn:
+        """The turn the caller is being shown now."""
+        return self.reply.turn
+
+    @property
+    def text(self) -> str:
+        """The current turn's spoken text."""
+        return spoken_text(self.reply.turn)
+
+    @property
+    def ended(self) -> bool:
+        """Whether the dialogue has returned its last turn."""
+        return self.reply.final
+
+    @property
+    def last(self) -> LastTurn:
+        """The last turn the dialogue returned (fails if it has not ended)."""
+        assert self.reply.final, f"the call has not ended; it is at {self.reply.turn!r}"
+        assert isinstance(self.reply.turn, LastTurn)
+        return self.reply.turn
+
+    @property
+    def journal(self) -> list[list[Any]]:
+        """The call's journal as stored."""
+        checkpoint = read_checkpoint(self.store, self.call_id)
+        return checkpoint.journal if checkpoint else []
+
+    # --- answering ------------------------------------------------------------------------
+
+    def answer(self, result: InputResult) -> OutputTurn | LastTurn:
+        """Post ``result`` for the current turn, as if it went through the journal; return the next turn."""
+        result = _codec.unpack(_codec.pack(result))  # what the dialogue gets back is what the journal holds
+        self.reply = self._run(self._runner.advance(self.reply.seq, result))
+        return self.reply.turn
+
+    def dtmf(self, keys: str, interpretation: Any = None) -> OutputTurn | LastTurn:
+        """The caller keys ``keys`` (interpreted as ``keys`` unless told otherwise)."""
+        return self.answer(Recognition((Hypothesis(keys, keys if interpretation is None else interpretation,
+                                                   1.0, "dtmf"),)))
+
+    def say(self, *hypotheses: tuple[str, Any, float] | str) -> OutputTurn | LastTurn:
+        """The caller speaks; each hypothesis is ``(utterance, interpretation, confidence)`` or an utterance."""
+        nbest = tuple(Hypothesis(h, h, 1.0, "voice") if isinstance(h, str) else Hypothesis(*h, "voice")
+                      for h in hypotheses)
+        return self.answer(Recognition(nbest))
+
+    def no_input(self) -> OutputTurn | LastTurn:
+        """The caller says nothing."""
+        return self.answer(NoInput())
+
+    def no_match(self) -> OutputTurn | LastTurn:
+        """The caller says or keys something no grammar matches."""
+        return self.answer(NoMatch())
+
+    def played(self, mark: str | None = None) -> OutputTurn | LastTurn:
+        """A message was played (to ``mark``, if given)."""
+        return self.answer(Played(MarkReached(mark) if mark else None))
+
+    def event(self, name: str, message: str = "") -> OutputTurn | LastTurn:
+        """The browser raised event ``name``."""
+        return self.answer(Event(name, message))
+
+    def hang_up(self) -> OutputTurn | LastTurn:
+        """The caller hangs up during the current turn."""
+        return self.answer(Event(HANGUP_EVENT))
+
+    def restart(self) -> None:
+        """Rebuild the call from its checkpoint, as a restarted actor would (replaying the journal)."""
+        self._runner = CallRunner(self.call_id, self.store)
+        self._runner.restore()

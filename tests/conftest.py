@@ -1,0 +1,1 @@
+"""Shared fixtures. Ray-based fixtures live in ray_fixtures.py and are imported where needed."""
