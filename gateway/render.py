@@ -1,0 +1,459 @@
+"""VoiceXML 2.1 documents for turns, built with lxml.
+
+Every document is UTF-8 VoiceXML 2.1 in the VoiceXML namespace and is the
+same bytes for the same turn and context, so a repeated POST gets an
+identical answer. Text and attribute values are only ever handed to lxml,
+which escapes them; no markup is built from strings.
+
+Each turn type renders in exactly one place: a function registered with
+:func:`renderer` that builds the turn's ``<form>``. :func:`render` puts it in
+the common document, which names the application root document
+(:func:`render_root`, whose script defines the ``rayvr`` helpers of
+``root.js``). A turn that waits for a result (an
+:class:`~runtime.turns.OutputTurn`) also gets the submission machinery:
+
+* ``rayvr.reset()`` when the document loads, so its result starts empty;
+* three document-level catches. Within one scope VoiceXML selects the *first*
+  matching catch in document order (VoiceXML 2.0, 5.2.4), not the most
+  specific one, so their order is what makes them work:
+
+  1. ``error.badfetch`` while submitting: the POST failed. Submit again, up to
+     ``submit_retries`` times, then apologise and hang up (``#rayvrFailed``);
+     any event after that ends the session.
+  2. any other event while submitting (a hang-up during the POST, a script
+     error): record it and count it as a failed attempt, so nothing can loop.
+  3. any event at all (no ``event`` attribute): record it and submit. This is
+     how noinput, nomatch, a hang-up and ``error.*`` reach the server.
+
+* ``#rayvrSubmit``: POSTs ``rayvr.json(rayvr.result)`` as the form field
+  ``result`` (read by :mod:`gateway.wire`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache, singledispatch
+from importlib import resources
+from typing import Any, Callable, Mapping, TypeVar
+
+from lxml import etree
+
+from gateway.wire import RESULT_FIELD
+from runtime.speech import Audio, Emphasis, Mark, Paragraph, Part, Pause, Prosody, SayAs, Sentence, Substitute
+from runtime.turns import (Disconnect, Exit, Grammar, InlineGrammar, Interaction, Message, OutputTurn, Prompt,
+                           Turn)
+
+VXML_NS = "http://www.w3.org/2001/vxml"
+SRGS_NS = "http://www.w3.org/2001/06/grammar"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+INPUT_FIELD = "rayvrInput"
+SUBMIT_FORM = "rayvrSubmit"
+FAILED_FORM = "rayvrFailed"
+
+_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+_RESULT_EXPR = "rayvr.json(rayvr.result)"
+_RECORD_EVENT = "rayvr.event(_event, _message);"
+_RECORD_RECOGNITION = ("rayvr.recognition(application.lastresult$);\n"
+                       "rayvr.mark(application.lastresult$.markname, application.lastresult$.marktime);")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderContext:
+    """What a turn's document needs besides the turn: where it sits in the call and how to answer.
+
+    Attributes:
+        call_id: the call, written into the document's metadata.
+        seq: the turn number of the document being rendered.
+        submit_url: where the browser posts this turn's result
+            (for example ``/calls/{call_id}/turns/{seq}``).
+        root_url: the application root document (:func:`render_root`).
+        lang: the document language when the turn does not name one.
+        submit_retries: how many times a failed POST is sent again before giving up.
+        fetch_timeout_s: how long the browser waits for the answer to a POST.
+        fetch_audio: audio played while the browser waits for that answer.
+        failure_text: said to the caller when every POST failed, before hanging up.
+    """
+
+    call_id: str
+    seq: int
+    submit_url: str
+    root_url: str
+    lang: str = "en-US"
+    submit_retries: int = 3
+    fetch_timeout_s: int = 10
+    fetch_audio: str | None = None
+    failure_text: str = "We are sorry, a technical problem has occurred. Goodbye."
+
+
+# --- the renderer registry ---------------------------------------------------------------------
+
+T = TypeVar("T", bound=Turn)
+Renderer = Callable[[T, RenderContext], etree._Element]
+_RENDERERS: dict[type, Renderer[Any]] = {}
+
+
+def renderer(turn_type: type[T]) -> Callable[[Renderer[T]], Renderer[T]]:
+    """Register the function that renders ``turn_type`` (and its subclasses) as a ``<form>``."""
+
+    def register(function: Renderer[T]) -> Renderer[T]:
+        if turn_type in _RENDERERS:
+            raise TypeError(f"a VoiceXML renderer for {turn_type.__qualname__} is already registered")
+        _RENDERERS[turn_type] = function
+        return function
+
+    return register
+
+
+def _renderer_for(turn_type: type) -> Renderer[Any]:
+    for cls in turn_type.__mro__:
+        if cls in _RENDERERS:
+            return _RENDERERS[cls]
+    raise TypeError(f"no VoiceXML renderer for {turn_type.__qualname__}; register one with "
+                    f"@gateway.render.renderer({turn_type.__qualname__}) on a function (turn, ctx) -> <form>")
+
+
+# --- documents ---------------------------------------------------------------------------------
+
+
+def render(turn: Turn, ctx: RenderContext) -> bytes:
+    """The VoiceXML document for ``turn``: its form, plus the submission machinery for output turns."""
+    form = _renderer_for(type(turn))(turn, ctx)
+    # Last turns have no language of their own; their closing message's prompts carry it.
+    root = _document(getattr(turn, "lang", None) or ctx.lang, ctx.root_url, ctx)
+    if isinstance(turn, OutputTurn):
+        _submission(root, ctx, form, _RESULT_EXPR, ctx.submit_url)
+    else:
+        root.append(form)
+    return _serialise(root)
+
+
+def render_retry(ctx: RenderContext, result_json: str, attempt: int) -> bytes:
+    """A document that posts ``result_json`` again, unchanged, as attempt ``attempt`` of the same turn.
+
+    The gateway answers with it when the call's actor did not answer in time;
+    it has the same failed-POST retries and fetch audio as a turn's document.
+    """
+    separator = "&" if "?" in ctx.submit_url else "?"
+    root = _document(ctx.lang, ctx.root_url, ctx)
+    _submission(root, ctx, None, _js_literal(result_json), f"{ctx.submit_url}{separator}attempt={attempt}")
+    return _serialise(root)
+
+
+def render_notice(text: str, lang: str = "en-US") -> bytes:
+    """A stand-alone document that says ``text`` and ends the session (for unknown or ended calls)."""
+    root = _document(lang, None, None)
+    block = _el(_el(root, "form"), "block")
+    _el(block, "prompt", text=text)
+    _el(block, "exit")
+    return _serialise(root)
+
+
+@cache
+def render_root() -> bytes:
+    """The application root document: defines the ``rayvr`` script object in application scope."""
+    root = _document(None, None, None)
+    script = _el(root, "script")
+    script.text = etree.CDATA(resources.files("gateway").joinpath("root.js").read_text(encoding="utf-8"))
+    return _serialise(root)
+
+
+def _document(lang: str | None, application: str | None, ctx: RenderContext | None) -> etree._Element:
+    root = etree.Element(_q("vxml"), _attrs({"version": "2.1", "application": application, XML_LANG: lang}),
+                         nsmap={None: VXML_NS})
+    if ctx is not None:
+        _el(root, "meta", {"name": "rayvr.call", "content": ctx.call_id})
+        _el(root, "meta", {"name": "rayvr.turn", "content": str(ctx.seq)})
+    return root
+
+
+def _submission(root: etree._Element, ctx: RenderContext, form: etree._Element | None, result_expr: str,
+                next_url: str) -> None:
+    """Add the catches, the turn's ``form`` (if any), and the forms that post ``result_expr`` to ``next_url``."""
+    _el(root, "var", {"name": "rayvrSubmitting", "expr": "false"})
+    _el(root, "var", {"name": "rayvrRetries", "expr": "0"})
+    _el(root, "script", text="rayvr.reset();")
+
+    failed_post = _el(root, "catch", {"event": "error.badfetch", "cond": "rayvrSubmitting"})
+    _retry_or_give_up(failed_post, ctx)
+    while_submitting = _el(root, "catch", {"cond": "rayvrSubmitting"})
+    _el(while_submitting, "script", text=_RECORD_EVENT)
+    _retry_or_give_up(while_submitting, ctx)
+    any_event = _el(root, "catch")
+    _el(any_event, "script", text=_RECORD_EVENT)
+    _el(any_event, "goto", {"next": f"#{SUBMIT_FORM}"})
+
+    if form is not None:
+        root.append(form)
+
+    submit = _el(_el(root, "form", {"id": SUBMIT_FORM}), "block")
+    _el(submit, "assign", {"name": "rayvrSubmitting", "expr": "true"})
+    _el(submit, "var", {"name": RESULT_FIELD, "expr": result_expr})
+    _el(submit, "submit", {"next": next_url, "method": "post", "namelist": RESULT_FIELD,
+                           "fetchtimeout": f"{ctx.fetch_timeout_s}s", "fetchaudio": ctx.fetch_audio})
+
+    failed = _el(_el(root, "form", {"id": FAILED_FORM}), "block")
+    _el(failed, "prompt", {"bargein": "false"}, ctx.failure_text)
+    _el(failed, "disconnect")
+
+
+def _retry_or_give_up(handler: etree._Element, ctx: RenderContext) -> None:
+    _el(handler, "assign", {"name": "rayvrRetries", "expr": "rayvrRetries + 1"})
+    choice = _el(handler, "if", {"cond": f"rayvrRetries <= {ctx.submit_retries}"})
+    _el(choice, "goto", {"next": f"#{SUBMIT_FORM}"})
+    _el(choice, "elseif", {"cond": f"rayvrRetries == {ctx.submit_retries + 1}"})
+    _el(choice, "goto", {"next": f"#{FAILED_FORM}"})
+    _el(choice, "else")
+    _el(choice, "exit")
+
+
+def _serialise(root: etree._Element) -> bytes:
+    return _DECLARATION + etree.tostring(root, encoding="UTF-8", pretty_print=True)
+
+
+# --- turns -------------------------------------------------------------------------------------
+
+
+@renderer(Message)
+def _message(turn: Message, ctx: RenderContext) -> etree._Element:
+    form = _el(None, "form")
+    block = _el(form, "block")
+    for prompt in turn.prompts:
+        _prompt(block, prompt)
+    _el(block, "goto", {"next": f"#{SUBMIT_FORM}"})
+    return form
+
+
+@renderer(Interaction)
+def _interaction(turn: Interaction, ctx: RenderContext) -> etree._Element:
+    form = _el(None, "form")
+    field = _el(form, "field", {"name": INPUT_FIELD})
+    settings = turn.dtmf_settings
+    properties = {"timeout": _ms(turn.no_input_timeout_ms), "interdigittimeout": _ms(settings.inter_digit_timeout_ms),
+                  "termtimeout": _ms(settings.term_timeout_ms), "termchar": settings.term_char}
+    for name, value in properties.items():
+        if value is not None:
+            _el(field, "property", {"name": name, "value": value})
+    for grammar in turn.dtmf:
+        _grammar(grammar, field, "dtmf")
+    for grammar in turn.speech:
+        _grammar(grammar, field, "voice")
+    for prompt in turn.prompts:
+        _prompt(field, prompt)
+    filled = _el(field, "filled")
+    _el(filled, "script", text=_RECORD_RECOGNITION)
+    _el(filled, "goto", {"next": f"#{SUBMIT_FORM}"})
+    return form
+
+
+@renderer(Exit)
+def _exit(turn: Exit, ctx: RenderContext) -> etree._Element:
+    return _ending(turn, "exit")
+
+
+@renderer(Disconnect)
+def _disconnect(turn: Disconnect, ctx: RenderContext) -> etree._Element:
+    return _ending(turn, "disconnect")
+
+
+def _ending(turn: Exit | Disconnect, element: str) -> etree._Element:
+    """A form that plays the closing message, declares the variables and ends with ``<exit>``/``<disconnect>``."""
+    form = _el(None, "form")
+    block = _el(form, "block")
+    if turn.message is not None:
+        for prompt in turn.message.prompts:
+            _prompt(block, prompt, turn.message.lang)
+    for name, value in turn.variables.items():
+        _el(block, "var", {"name": _variable_name(name), "expr": _js_literal(value, f"variable {name!r}")})
+    _el(block, element, {"namelist": " ".join(turn.variables) or None})
+    return form
+
+
+# --- ECMAScript values -------------------------------------------------------------------------
+
+_IDENTIFIER = re.compile(r"[A-Za-z$](?:[A-Za-z0-9_$]*[A-Za-z0-9_])?")
+_RESERVED = frozenset("""
+    break case catch continue default delete do else finally for function if in instanceof new return switch
+    this throw try typeof var void while with abstract boolean byte char class const debugger double enum
+    export extends final float goto implements import int interface long native package private protected
+    public short static super synchronized throws transient volatile null true false""".split())
+
+
+def _variable_name(name: str) -> str:
+    """``name`` if VoiceXML accepts it as a variable name, else :class:`ValueError`."""
+    if not _IDENTIFIER.fullmatch(name) or name in _RESERVED:
+        raise ValueError(f"{name!r} cannot be a VoiceXML variable name: use an ECMAScript identifier of ASCII "
+                         "letters, digits, '_' and '$' that does not start with a digit or '_', does not end "
+                         "with '$' (unless it is just '$') and is not a reserved word")
+    return name
+
+
+def _js_literal(value: Any, name: str = "value") -> str:
+    """An ECMAScript expression for the plain-data ``value``: its JSON, all ASCII.
+
+    JSON is ECMAScript once U+2028/U+2029 are escaped, which ``ensure_ascii``
+    does with every non-ASCII character; an object is parenthesised so that it
+    cannot be read as a block.
+    """
+    try:
+        literal = json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} cannot be passed to VoiceXML: {error}") from error
+    return f"({literal})" if isinstance(value, dict) else literal
+
+
+def _ms(value: int | None) -> str | None:
+    if value is None:
+        return None
+    if value < 0:
+        raise ValueError(f"a time cannot be negative ({value} ms)")
+    return f"{value}ms"
+
+
+# --- prompts and speech ------------------------------------------------------------------------
+
+_XML_NAME = re.compile(r"[^\W\d][\w.\-]*")
+
+
+def _prompt(parent: etree._Element, prompt: Prompt, lang: str | None = None) -> None:
+    element = _el(parent, "prompt", {"bargein": "true" if prompt.bargein else "false", XML_LANG: prompt.lang or lang})
+    _speak(element, prompt.parts)
+
+
+def _speak(parent: etree._Element, parts: tuple[Part, ...]) -> None:
+    for part in parts:
+        _part(part, parent)
+
+
+@singledispatch
+def _part(part: object, parent: etree._Element) -> None:
+    raise TypeError(f"{type(part).__qualname__} is not a speech part the gateway can render")
+
+
+@_part.register
+def _text(part: str, parent: etree._Element) -> None:
+    # Text goes after the last child (its tail) or, with no child yet, into the element's text.
+    if len(parent):
+        parent[-1].tail = (parent[-1].tail or "") + part
+    else:
+        parent.text = (parent.text or "") + part
+
+
+@_part.register
+def _audio(part: Audio, parent: etree._Element) -> None:
+    _speak(_el(parent, "audio", {"src": part.src}), part.fallback)
+
+
+@_part.register
+def _pause(part: Pause, parent: etree._Element) -> None:
+    _el(parent, "break", {"time": _ms(part.ms)})
+
+
+@_part.register
+def _mark(part: Mark, parent: etree._Element) -> None:
+    # The VoiceXML DTD declares a mark's name as an ID: an XML name, unique in the document.
+    if not _XML_NAME.fullmatch(part.name):
+        raise ValueError(f"mark name {part.name!r} is not an XML name (a letter or '_', then letters, digits, "
+                         "'_', '-' or '.')")
+    if parent.getroottree().xpath("//v:mark[@name=$name]", namespaces={"v": VXML_NS}, name=part.name):
+        raise ValueError(f"mark name {part.name!r} is used twice in one turn")
+    _el(parent, "mark", {"name": part.name})
+
+
+@_part.register
+def _say_as(part: SayAs, parent: etree._Element) -> None:
+    _el(parent, "say-as", {"interpret-as": part.interpret_as, "format": part.format}, part.text)
+
+
+@_part.register
+def _emphasis(part: Emphasis, parent: etree._Element) -> None:
+    _speak(_el(parent, "emphasis", {"level": part.level}), part.parts)
+
+
+@_part.register
+def _prosody(part: Prosody, parent: etree._Element) -> None:
+    _speak(_el(parent, "prosody", {"rate": part.rate, "pitch": part.pitch, "volume": part.volume}), part.parts)
+
+
+@_part.register
+def _sentence(part: Sentence, parent: etree._Element) -> None:
+    _speak(_el(parent, "s", {XML_LANG: part.lang}), part.parts)
+
+
+@_part.register
+def _paragraph(part: Paragraph, parent: etree._Element) -> None:
+    _speak(_el(parent, "p", {XML_LANG: part.lang}), part.parts)
+
+
+@_part.register
+def _substitute(part: Substitute, parent: etree._Element) -> None:
+    _el(parent, "sub", {"alias": part.alias}, part.text)
+
+
+# --- grammars ----------------------------------------------------------------------------------
+
+
+@singledispatch
+def _grammar(grammar: object, field: etree._Element, mode: str) -> None:
+    raise TypeError(f"{type(grammar).__qualname__} is not a grammar the gateway can render")
+
+
+@_grammar.register
+def _grammar_by_url(grammar: Grammar, field: etree._Element, mode: str) -> None:
+    weight = None if grammar.weight is None else _decimal(grammar.weight)
+    _el(field, "grammar", {"src": grammar.src, "mode": mode, "type": grammar.type, "weight": weight})
+
+
+@_grammar.register
+def _inline_grammar(grammar: InlineGrammar, field: etree._Element, mode: str) -> None:
+    """Parse the SRGS text (no DTD, no entities, no network) and move it into the VoiceXML namespace."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, encoding="utf-8")
+    try:
+        root = etree.fromstring(grammar.srgs.encode("utf-8"), parser)
+    except etree.XMLSyntaxError as error:
+        raise ValueError(f"inline grammar is not well-formed XML: {error}") from error
+    if root.getroottree().docinfo.doctype:
+        raise ValueError("inline grammar must not have a DOCTYPE")
+    if etree.QName(root).localname != "grammar":
+        raise ValueError(f"inline grammar must be a <grammar> element, not <{etree.QName(root).localname}>")
+    for element in root.iter(etree.Element):
+        name = etree.QName(element)
+        if name.namespace in (None, SRGS_NS):
+            element.tag = _q(name.localname)
+    etree.cleanup_namespaces(root)
+    declared = root.get("mode")
+    if declared is None:
+        root.set("mode", mode)
+    elif declared != mode:
+        raise ValueError(f"inline grammar declares mode={declared!r} but is given as a {mode} grammar")
+    field.append(root)
+
+
+def _decimal(weight: float) -> str:
+    """A grammar weight in the plain decimal form SRGS requires (no sign, no exponent)."""
+    if not 0 <= weight < float("inf"):
+        raise ValueError(f"a grammar weight must be a non-negative finite number, not {weight!r}")
+    return format(Decimal(repr(float(weight))), "f")
+
+
+# --- elements ----------------------------------------------------------------------------------
+
+
+def _q(tag: str) -> str:
+    return f"{{{VXML_NS}}}{tag}"
+
+
+def _attrs(attrs: Mapping[str, str | None]) -> dict[str, str]:
+    return {name: value for name, value in attrs.items() if value is not None}
+
+
+def _el(parent: etree._Element | None, tag: str, attrs: Mapping[str, str | None] | None = None,
+        text: str | None = None) -> etree._Element:
+    """A VoiceXML element with ``attrs`` (``None`` values left out), appended to ``parent`` if given."""
+    attrib = _attrs(attrs or {})
+    element = etree.Element(_q(tag), attrib) if parent is None else etree.SubElement(parent, _q(tag), attrib)
+    element.text = text
+    return element

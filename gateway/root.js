@@ -1,0 +1,114 @@
+/*
+ * rayvr: collects one turn's result in the browser and serialises it as JSON.
+ *
+ * The application root document holds this script, so `rayvr` lives in
+ * application scope and every turn document of the call can use it. It is
+ * ECMAScript 3 on purpose: VoiceXML browsers embed old script engines, so no
+ * JSON object, no Array.isArray, no let/const, no arrow functions and no
+ * trailing commas.
+ *
+ * The result, as gateway/wire.py reads it:
+ *   {"events": [{"name": "...", "message": "..."}, ...],
+ *    "recognition": [{"utterance": "...", "interpretation": ..., "confidence": ...,
+ *                     "inputmode": "dtmf" | "voice"}, ...],
+ *    "mark": null | {"name": "...", "time": ...}}
+ */
+var rayvr = (function () {
+    var self = {result: null};
+    var kindOf = Object.prototype.toString;
+
+    /* A JSON string literal. Quotes, backslashes, control characters and
+     * U+2028/U+2029 are escaped as \uXXXX (or \" and \\); other characters,
+     * non-ASCII included, are kept as they are. */
+    function quote(text) {
+        var out = "", i, c, code, hex;
+        for (i = 0; i < text.length; i += 1) {
+            c = text.charAt(i);
+            code = text.charCodeAt(i);
+            if (c === "\"" || c === "\\") {
+                out += "\\" + c;
+            } else if (code < 0x20 || code === 0x2028 || code === 0x2029) {
+                hex = code.toString(16);
+                out += "\\u" + "0000".substring(hex.length) + hex;
+            } else {
+                out += c;
+            }
+        }
+        return "\"" + out + "\"";
+    }
+
+    /* Start a new turn: no events, no recognition, no mark. */
+    self.reset = function () {
+        self.result = {events: [], recognition: [], mark: null};
+    };
+
+    /* Record an event the browser raised (a catch's _event and _message). */
+    self.event = function (name, message) {
+        self.result.events.push({
+            name: String(name),
+            message: message === undefined || message === null ? "" : String(message)
+        });
+    };
+
+    /* Copy the n-best list of application.lastresult$, best first. A browser
+     * that gives a single result instead of an array gets a list of one. */
+    self.recognition = function (lastresult) {
+        var list = [], results = lastresult, i, entry;
+        if (typeof results.length !== "number") {
+            results = [results];
+        }
+        for (i = 0; i < results.length; i += 1) {
+            entry = results[i];
+            list.push({
+                utterance: String(entry.utterance),
+                interpretation: entry.interpretation,
+                confidence: entry.confidence,
+                inputmode: String(entry.inputmode)
+            });
+        }
+        self.result.recognition = list;
+    };
+
+    /* Record the last SSML mark reached; nothing when the browser reports none. */
+    self.mark = function (name, time) {
+        if (name === undefined || name === null || name === "") {
+            return;
+        }
+        self.result.mark = {name: String(name), time: time === undefined ? null : time};
+    };
+
+    /* Serialise a value as JSON. undefined, functions and non-finite numbers
+     * become null; object properties holding functions are left out. */
+    self.json = function (value) {
+        var type = typeof value, kind, parts = [], i, key;
+        if (value === null || type === "undefined" || type === "function") {
+            return "null";
+        }
+        kind = kindOf.call(value);
+        if (type === "string" || kind === "[object String]") {
+            return quote(String(value));
+        }
+        if (type === "number" || kind === "[object Number]") {
+            value = Number(value);
+            return isFinite(value) ? String(value) : "null";
+        }
+        if (type === "boolean" || kind === "[object Boolean]") {
+            return value.valueOf() ? "true" : "false";
+        }
+        if (value instanceof Array || kind === "[object Array]") {
+            for (i = 0; i < value.length; i += 1) {
+                parts.push(self.json(value[i]));
+            }
+            return "[" + parts.join(",") + "]";
+        }
+        for (key in value) {
+            if (typeof value[key] !== "function") {
+                parts.push(quote(key) + ":" + self.json(value[key]));
+            }
+        }
+        return "{" + parts.join(",") + "}";
+    };
+
+    self.reset();
+    return self;
+}());
