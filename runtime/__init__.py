@@ -15,7 +15,8 @@ Everything a user needs is importable from here; the driver, the actor and
 the stores' machinery live in private modules.
 """
 
-from runtime._actor import CallActor, CallConfig, CallPool, actor_name, create_call_actor, find_call_actor
+from runtime._actor import (NAMESPACE, CallActor, CallConfig, CallPool, actor_name, create_call_actor,
+                            find_call_actor)
 from runtime._codec import wire
 from runtime._driver import Call
 from runtime._log import configure_logging
@@ -32,7 +33,7 @@ from runtime.turns import (Disconnect, DtmfSettings, Exit, Grammar, InlineGramma
                            Message, OutputTurn, Prompt)
 
 __all__ = [
-    "Audio", "BadResult", "Call", "CallActor", "CallBusy", "CallConfig", "CallEnded", "CallNotFound",
+    "NAMESPACE", "Audio", "BadResult", "Call", "CallActor", "CallBusy", "CallConfig", "CallEnded", "CallNotFound",
     "CallPool", "CallRunner", "Checkpoint", "CheckpointStore", "DialogueError", "Disconnect",
     "DtmfSettings", "Emphasis", "Event", "Exit", "FencingError", "FutureTurn", "Grammar", "HANGUP_EVENT",
     "HangUp", "Hypothesis", "InlineGrammar", "InputResult", "Interaction", "LastTurn", "Mark",

@@ -47,12 +47,16 @@ class CallConfig:
         dialogue_modules: modules to import so the dialogue classes are registered.
         idle_timeout_s: a call with no post for this long is ended and its actor exits.
         log_level: the actors' log level.
+        call_resource: a custom Ray resource each call needs one unit of; nodes
+            offering it (``--resources '{"rayvr_call": 200}'``) then cap their
+            number of calls, and nodes without it take none. None: no cap.
     """
 
     store: CheckpointStore = field(default_factory=RayKVStore)
     dialogue_modules: tuple[str, ...] = ("dialogues",)
     idle_timeout_s: float = 1800.0
     log_level: str = "INFO"
+    call_resource: str | None = None
 
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
@@ -144,8 +148,9 @@ class CallActor:
 
 def create_call_actor(call_id: str, config: CallConfig) -> "ray.actor.ActorHandle":
     """Create the detached actor for ``call_id`` (returns at once; the constructor runs in the background)."""
-    return CallActor.options(name=actor_name(call_id), namespace=NAMESPACE, lifetime="detached").remote(
-        call_id, config)
+    resources = {config.call_resource: 1} if config.call_resource else {}
+    return CallActor.options(name=actor_name(call_id), namespace=NAMESPACE, lifetime="detached",
+                             resources=resources).remote(call_id, config)
 
 
 def find_call_actor(call_id: str) -> "ray.actor.ActorHandle | None":
@@ -190,6 +195,11 @@ class CallPool:
             log.exception("a pre-created call actor failed to start", extra={"call_id": call_id})
             return
         await self._ready.put((call_id, handle))
+
+    @property
+    def ready(self) -> int:
+        """How many actors are ready to take a call now."""
+        return self._ready.qsize()
 
     async def take(self, timeout: float) -> tuple[str, Any]:
         """A ready ``(call_id, actor)``; waits for one (up to ``timeout``) if the pool is empty.

@@ -1,0 +1,289 @@
+"""The HTTP gateway: VoiceXML browser requests in, one call actor per call, VoiceXML documents out.
+
+The gateway keeps no call state: any replica can serve any turn, because the
+call's actor is found by name and the turn number travels in the URL.
+
+Routes:
+    ``GET|POST /dialogues/{name}``               start a call (all parameters reach the dialogue)
+    ``GET|POST /calls/{call_id}/turns/{seq}``    the browser's result for turn ``seq``
+    ``GET /root.vxml``                           the application root document
+    ``GET /health``                              liveness
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+import ray
+from aiohttp import web
+from ray.exceptions import RayActorError
+
+from gateway.render import RenderContext, render, render_notice, render_retry, render_root
+from gateway.wire import parse_result
+from runtime import (BadResult, CallBusy, CallConfig, CallEnded, CallNotFound, CallPool, FutureTurn, Reply,
+                     StoreError, UnknownDialogue, find_call_actor, import_dialogues, lookup, read_checkpoint)
+
+log = logging.getLogger("rayvr.gateway")
+
+VXML = "application/voicexml+xml"
+CALL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayConfig:
+    """How the gateway behaves; every field has a laptop-friendly default.
+
+    Args:
+        calls: what each call actor is created with (store, dialogue modules, idle timeout).
+        pool_size: call actors kept ready ahead of calls.
+        actor_timeout_s: how long a request waits on a call's actor before answering "retry".
+        start_timeout_s: how long a new call waits for a ready actor when the pool is empty.
+        retry_documents: how many "retry" documents one turn may get before the call is given up.
+        max_body_bytes: the largest request body accepted.
+        lang: default ``xml:lang`` of documents.
+        submit_retries: how often a document re-submits a turn after a failed fetch.
+        fetch_timeout_s: the browser's fetch timeout for each submit.
+        fetch_audio: audio played while a submit is in flight (a URL), or None.
+        failure_text: what the caller hears when the call cannot go on.
+        base_path: the path prefix under which the gateway is mounted.
+    """
+
+    calls: CallConfig = field(default_factory=CallConfig)
+    pool_size: int = 2
+    actor_timeout_s: float = 8.0
+    start_timeout_s: float = 30.0
+    retry_documents: int = 5
+    max_body_bytes: int = 1024 * 1024
+    lang: str = "en-US"
+    submit_retries: int = 3
+    fetch_timeout_s: int = 10
+    fetch_audio: str | None = None
+    failure_text: str = "We are sorry, a technical problem has occurred. Goodbye."
+    base_path: str = ""
+
+
+class _Handles:
+    """Actor handles by call id (``ray.get_actor`` blocks, so it runs off the event loop, once per call)."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._handles: OrderedDict[str, Any] = OrderedDict()
+        self._capacity = capacity
+
+    def put(self, call_id: str, handle: Any) -> None:
+        self._handles[call_id] = handle
+        self._handles.move_to_end(call_id)
+        while len(self._handles) > self._capacity:
+            self._handles.popitem(last=False)
+
+    def forget(self, call_id: str) -> None:
+        self._handles.pop(call_id, None)
+
+    async def get(self, call_id: str) -> Any | None:
+        handle = self._handles.get(call_id)
+        if handle is None:
+            handle = await asyncio.get_running_loop().run_in_executor(None, find_call_actor, call_id)
+            if handle is not None:
+                self.put(call_id, handle)
+        return handle
+
+
+class Gateway:
+    """Request handlers and the state they share (the actor pool and a handle cache)."""
+
+    def __init__(self, config: GatewayConfig) -> None:
+        self.config = config
+        import_dialogues(config.calls.dialogue_modules)  # to answer unknown names without asking an actor
+        self.pool = CallPool(config.calls, config.pool_size)
+        self.handles = _Handles()
+        self.root_document = render_root()
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _context(self, call_id: str, seq: int) -> RenderContext:
+        base = self.config.base_path
+        return RenderContext(call_id=call_id, seq=seq, submit_url=f"{base}/calls/{call_id}/turns/{seq}",
+                             root_url=f"{base}/root.vxml", lang=self.config.lang,
+                             submit_retries=self.config.submit_retries,
+                             fetch_timeout_s=self.config.fetch_timeout_s, fetch_audio=self.config.fetch_audio,
+                             failure_text=self.config.failure_text)
+
+    def _document(self, reply: Reply) -> web.Response:
+        body = render(reply.turn, self._context(reply.call_id, reply.seq))
+        headers = {"Cache-Control": "no-store", "X-Rayvr-Call": reply.call_id, "X-Rayvr-Turn": str(reply.seq)}
+        if reply.repeated:
+            headers["X-Rayvr-Repeated"] = "1"
+        return web.Response(body=body, content_type=VXML, charset="utf-8", headers=headers)
+
+    def _notice(self, status: int, text: str, **headers: str) -> web.Response:
+        return web.Response(status=status, body=render_notice(text, self.config.lang), content_type=VXML,
+                            charset="utf-8", headers={"Cache-Control": "no-store", **headers})
+
+    @staticmethod
+    async def _params(request: web.Request) -> dict[str, Any]:
+        """Query-string and body parameters together (some browsers post namelists in the query)."""
+        merged: dict[str, list[str]] = {}
+        sources = [request.query]
+        if request.method == "POST" and request.can_read_body:
+            sources.append(await request.post())
+        for source in sources:
+            for key, value in source.items():
+                if isinstance(value, str):
+                    merged.setdefault(key, []).append(value)
+        return {key: values[0] if len(values) == 1 else values for key, values in merged.items()}
+
+    async def _on_actor(self, call_id: str, seq: int, method: Callable[[], Awaitable[Reply]]) -> Reply:
+        try:
+            return await asyncio.wait_for(method(), self.config.actor_timeout_s)
+        except asyncio.TimeoutError:
+            raise CallBusy(f"the call's actor did not answer within {self.config.actor_timeout_s:.0f} s",
+                           call_id=call_id, turn=seq) from None
+
+    # --- handlers --------------------------------------------------------------------------
+
+    async def root(self, request: web.Request) -> web.Response:
+        """The application root document (its script collects each turn's result)."""
+        return web.Response(body=self.root_document, content_type=VXML, charset="utf-8",
+                            headers={"Cache-Control": "max-age=300"})
+
+    async def health(self, request: web.Request) -> web.Response:
+        """Liveness: the gateway answers and Ray is connected."""
+        return web.json_response({"status": "ok", "ray": ray.is_initialized(), "ready_actors": self.pool.ready})
+
+    async def start(self, request: web.Request) -> web.Response:
+        """Start a call of the named dialogue and return its first document."""
+        name = request.match_info["name"]
+        try:
+            lookup(name)
+        except UnknownDialogue as error:
+            log.info("start refused: %s", error)
+            return self._notice(404, f"There is no dialogue called {name}.")
+        params = await self._params(request)
+        try:
+            call_id, actor = await self.pool.take(self.config.start_timeout_s)
+        except CallBusy as error:
+            log.warning("start of %s refused: %s", name, error)
+            return self._notice(503, self.config.failure_text, **{"Retry-After": "1"})
+        self.handles.put(call_id, actor)
+        try:
+            reply = await self._on_actor(call_id, 0, lambda: actor.start.remote(name, params))
+        except (CallBusy, StoreError, RayActorError) as error:
+            log.error("call could not start: %s", error, extra={"call_id": call_id})
+            return self._notice(503, self.config.failure_text)
+        log.info("call started: %s", name, extra={"call_id": call_id, "turn": reply.seq})
+        return self._document(reply)
+
+    async def turn(self, request: web.Request) -> web.Response:
+        """Apply the browser's result for a turn and return the next document."""
+        call_id = request.match_info["call_id"]
+        try:
+            seq = int(request.match_info["seq"])
+        except ValueError:
+            seq = -1
+        if not CALL_ID.match(call_id) or seq < 1:
+            return self._notice(404, "This call does not exist.")
+        params = await self._params(request)
+        attempt = _attempt(params)
+        started = time.monotonic()
+        try:
+            result = parse_result(params)
+            reply = await self._advance(call_id, seq, result)
+        except BadResult as error:
+            log.warning("malformed result: %s", error, extra={"call_id": call_id, "turn": seq})
+            return self._notice(400, "The result of this turn could not be read.", **{"X-Rayvr-Error": error.message})
+        except CallNotFound:
+            log.info("turn for unknown call", extra={"call_id": call_id, "turn": seq})
+            return self._notice(404, "This call does not exist.")
+        except CallEnded:
+            log.info("turn for ended call", extra={"call_id": call_id, "turn": seq})
+            return self._notice(410, "This call has ended.")
+        except FutureTurn as error:
+            log.warning("%s", error.message, extra={"call_id": call_id, "turn": seq})
+            return self._notice(409, "This turn is not the call's current turn.")
+        except (CallBusy, StoreError) as error:
+            if attempt >= self.config.retry_documents:
+                log.error("giving up after %d retries: %s", attempt, error, extra={"call_id": call_id, "turn": seq})
+                return self._notice(503, self.config.failure_text)
+            log.warning("answering retry %d: %s", attempt + 1, error, extra={"call_id": call_id, "turn": seq})
+            return web.Response(body=render_retry(self._context(call_id, seq), params.get("result", ""), attempt + 1),
+                                content_type=VXML, charset="utf-8",
+                                headers={"Cache-Control": "no-store", "X-Rayvr-Retry": str(attempt + 1)})
+        log.info("turn %d answered with turn %d in %.1f ms%s", seq, reply.seq, (time.monotonic() - started) * 1000,
+                 " (repeated)" if reply.repeated else "", extra={"call_id": call_id, "turn": seq})
+        return self._document(reply)
+
+    async def _advance(self, call_id: str, seq: int, result: Any) -> Reply:
+        actor = await self.handles.get(call_id)
+        if actor is not None:
+            try:
+                return await self._on_actor(call_id, seq, lambda: actor.advance.remote(seq, result))
+            except RayActorError:
+                # The actor is gone for good (it ended itself, or was killed): the store has the last word.
+                self.handles.forget(call_id)
+        return await self._from_store(call_id, seq)
+
+    async def _from_store(self, call_id: str, seq: int) -> Reply:
+        store = self.config.calls.store
+        checkpoint = await asyncio.get_running_loop().run_in_executor(None, read_checkpoint, store, call_id)
+        if checkpoint is None:
+            raise CallNotFound("no such call", call_id=call_id, turn=seq)
+        if not checkpoint.final:
+            # A live call whose actor is not registered (yet): let the browser try again.
+            raise CallBusy("the call's actor is not available", call_id=call_id, turn=seq)
+        if seq < checkpoint.seq:
+            assert checkpoint.output is not None
+            return Reply(call_id, checkpoint.seq, checkpoint.output, True, repeated=True)
+        raise CallEnded("the call has ended", call_id=call_id, turn=seq)
+
+
+def _attempt(params: dict[str, Any]) -> int:
+    try:
+        return max(0, int(params.get("attempt", 0)))
+    except (TypeError, ValueError):
+        return 0
+
+
+@web.middleware
+async def _errors_as_vxml(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                          ) -> web.StreamResponse:
+    """HTTP errors raised by aiohttp itself (too large, bad method) still answer with VoiceXML."""
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        gateway: Gateway = request.app[GATEWAY]
+        log.warning("%s %s answered %d: %s", request.method, request.path, error.status, error.reason)
+        return gateway._notice(error.status, "This request could not be handled.")
+
+
+GATEWAY = web.AppKey("gateway", Gateway)
+
+
+def create_app(config: GatewayConfig | None = None) -> web.Application:
+    """The gateway's aiohttp application. Ray must already be initialised (see ``rayvr serve``)."""
+    config = config or GatewayConfig()
+    gateway = Gateway(config)
+    app = web.Application(client_max_size=config.max_body_bytes, middlewares=[_errors_as_vxml])
+    app[GATEWAY] = gateway
+    base = config.base_path
+    for method in ("GET", "POST"):
+        app.router.add_route(method, f"{base}/dialogues/{{name}}", gateway.start)
+        app.router.add_route(method, f"{base}/calls/{{call_id}}/turns/{{seq}}", gateway.turn)
+    app.router.add_get(f"{base}/root.vxml", gateway.root)
+    app.router.add_get(f"{base}/health", gateway.health)
+
+    async def fill_pool(app: web.Application) -> None:
+        gateway.pool.fill()
+
+    async def close_pool(app: web.Application) -> None:
+        await gateway.pool.close()
+
+    app.on_startup.append(fill_pool)
+    app.on_cleanup.append(close_pool)
+    return app

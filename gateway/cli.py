@@ -1,0 +1,89 @@
+"""The ``rayvr`` command.
+
+``rayvr serve`` starts the gateway. With no ``--address`` it starts a local,
+embedded Ray (dashboard included); with one it joins an existing cluster.
+Every flag has an environment-variable equivalent (``RAYVR_<FLAG>``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import Sequence
+
+from runtime import CallConfig, NAMESPACE, RayKVStore, configure_logging, import_dialogues, registered
+
+log = logging.getLogger("rayvr.cli")
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"RAYVR_{name}", default)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface (defaults come from RAYVR_* environment variables)."""
+    parser = argparse.ArgumentParser(prog="rayvr", description="Durable VoiceXML dialogues on Ray.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the gateway (and a local Ray unless --address is given)",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    serve.add_argument("--address", default=_env("ADDRESS", ""),
+                       help="Ray cluster to join, e.g. 'auto' or 'HOST:6379'; empty starts a local Ray [RAYVR_ADDRESS]")
+    serve.add_argument("--host", default=_env("HOST", "127.0.0.1"), help="address to listen on [RAYVR_HOST]")
+    serve.add_argument("--port", type=int, default=int(_env("PORT", "8080")), help="port to listen on [RAYVR_PORT]")
+    serve.add_argument("--dialogues", default=_env("DIALOGUES", "dialogues"),
+                       help="comma-separated modules that register dialogues [RAYVR_DIALOGUES]")
+    serve.add_argument("--idle-timeout", type=float, default=float(_env("IDLE_TIMEOUT", "1800")),
+                       help="seconds without a post after which a call is ended [RAYVR_IDLE_TIMEOUT]")
+    serve.add_argument("--pool-size", type=int, default=int(_env("POOL_SIZE", "2")),
+                       help="call actors kept ready ahead of calls [RAYVR_POOL_SIZE]")
+    serve.add_argument("--actor-timeout", type=float, default=float(_env("ACTOR_TIMEOUT", "8")),
+                       help="seconds a request waits on a call's actor before answering 'retry' [RAYVR_ACTOR_TIMEOUT]")
+    serve.add_argument("--max-body", type=int, default=int(_env("MAX_BODY", str(1024 * 1024))),
+                       help="largest request body accepted, in bytes [RAYVR_MAX_BODY]")
+    serve.add_argument("--lang", default=_env("LANG_TAG", "en-US"), help="default document language [RAYVR_LANG_TAG]")
+    serve.add_argument("--fetch-audio", default=_env("FETCH_AUDIO", "") or None,
+                       help="audio URL played while a turn is submitted [RAYVR_FETCH_AUDIO]")
+    serve.add_argument("--base-path", default=_env("BASE_PATH", ""), help="URL prefix of every route [RAYVR_BASE_PATH]")
+    serve.add_argument("--no-dashboard", action="store_true", default=_env("NO_DASHBOARD", "") == "1",
+                       help="do not start the Ray dashboard with a local Ray [RAYVR_NO_DASHBOARD=1]")
+    serve.add_argument("--call-resource", default=_env("CALL_RESOURCE", "") or None,
+                       help="custom Ray resource that caps calls per node, e.g. rayvr_call [RAYVR_CALL_RESOURCE]")
+    serve.add_argument("--log-level", default=_env("LOG_LEVEL", "INFO"), help="log level [RAYVR_LOG_LEVEL]")
+    return parser
+
+
+def serve(args: argparse.Namespace) -> None:
+    """Connect to (or start) Ray and run the gateway until interrupted."""
+    import ray
+    from aiohttp import web
+
+    from gateway.app import GatewayConfig, create_app
+
+    configure_logging(args.log_level)
+    modules = tuple(m.strip() for m in args.dialogues.split(",") if m.strip())
+    import_dialogues(modules)
+    # Call actors import the same modules; make the current directory importable for them too.
+    runtime_env = {"env_vars": {"PYTHONPATH": os.pathsep.join(filter(None, [os.getcwd(), os.environ.get("PYTHONPATH")]))}}
+    if args.address:
+        ray.init(address=args.address, namespace=NAMESPACE, runtime_env=runtime_env)
+    else:
+        ray.init(namespace=NAMESPACE, include_dashboard=not args.no_dashboard, runtime_env=runtime_env)
+    calls = CallConfig(store=RayKVStore(), dialogue_modules=modules, idle_timeout_s=args.idle_timeout,
+                       log_level=args.log_level, call_resource=args.call_resource)
+    config = GatewayConfig(calls=calls, pool_size=args.pool_size, actor_timeout_s=args.actor_timeout,
+                           max_body_bytes=args.max_body, lang=args.lang, fetch_audio=args.fetch_audio,
+                           base_path=args.base_path.rstrip("/"))
+    log.info("serving dialogues %s on http://%s:%d%s/dialogues/<name>", ", ".join(registered()), args.host,
+             args.port, config.base_path)
+    web.run_app(create_app(config), host=args.host, port=args.port, print=None, access_log=None)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``rayvr`` console script."""
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        serve(args)
+    else:  # pragma: no cover - argparse rejects unknown commands
+        sys.exit(2)
