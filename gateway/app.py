@@ -114,7 +114,12 @@ class Gateway:
                              failure_text=self.config.failure_text)
 
     def _document(self, reply: Reply) -> web.Response:
-        body = render(reply.turn, self._context(reply.call_id, reply.seq))
+        try:
+            body = render(reply.turn, self._context(reply.call_id, reply.seq))
+        except (TypeError, ValueError):
+            # A turn the renderer refuses (no renderer for its type, a value VoiceXML cannot carry).
+            log.exception("turn %r cannot be rendered", reply.turn, extra={"call_id": reply.call_id, "turn": reply.seq})
+            return self._notice(500, self.config.failure_text)
         headers = {"Cache-Control": "no-store", "X-Rayvr-Call": reply.call_id, "X-Rayvr-Turn": str(reply.seq)}
         if reply.repeated:
             headers["X-Rayvr-Repeated"] = "1"

@@ -7,10 +7,14 @@ prompts allow. Nothing here is markup: the gateway renders it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Union
 
 from runtime._codec import wire
+
+EMPHASIS_LEVELS = ("strong", "moderate", "none", "reduced")
+_XML_NAME = re.compile(r"[^\W\d][\w.\-]*")
 
 Part = Union[str, "Audio", "Pause", "Mark", "SayAs", "Emphasis", "Prosody", "Sentence", "Paragraph",
              "Substitute"]
@@ -58,6 +62,12 @@ class Mark:
 
     name: str
 
+    def __post_init__(self) -> None:
+        # The VoiceXML DTD declares a mark's name as an ID, so it must be an XML name.
+        if not _XML_NAME.fullmatch(self.name):
+            raise ValueError(f"mark name {self.name!r} is not an XML name (a letter or '_', then letters, "
+                             "digits, '_', '-' or '.')")
+
 
 @wire
 @dataclass(frozen=True, slots=True)
@@ -78,6 +88,8 @@ class Emphasis:
     level: str = "moderate"
 
     def __init__(self, *parts: Part, level: str = "moderate") -> None:
+        if level not in EMPHASIS_LEVELS:
+            raise ValueError(f"emphasis level must be one of {', '.join(EMPHASIS_LEVELS)}, not {level!r}")
         object.__setattr__(self, "parts", parts_of(parts))
         object.__setattr__(self, "level", level)
 

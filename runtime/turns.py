@@ -10,7 +10,9 @@ renderer for it in the gateway.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from xml.sax.saxutils import escape, quoteattr
 from typing import Any, Iterable
 
 from runtime._codec import wire
@@ -82,6 +84,10 @@ class Grammar:
     type: str | None = None
     weight: float | None = None
 
+    def __post_init__(self) -> None:
+        if self.weight is not None and not 0 <= self.weight < float("inf"):
+            raise ValueError(f"a grammar weight must be a non-negative finite number, not {self.weight!r}")
+
 
 @wire
 @dataclass(frozen=True, slots=True)
@@ -98,25 +104,13 @@ class InlineGrammar:
     @staticmethod
     def choices(options: dict[str, str], *, mode: str = "dtmf", lang: str | None = None) -> "InlineGrammar":
         """A grammar that accepts exactly the keys of ``options``, interpreted as their values."""
-        from xml.sax.saxutils import escape, quoteattr
-
-        items = "".join(
-            f"<item>{escape(said)}<tag>out={quoteattr_js(value)};</tag></item>"
-            for said, value in options.items()
-        )
+        items = "".join(f"<item>{escape(said)}<tag>out={escape(json.dumps(value))};</tag></item>"
+                        for said, value in options.items())
         lang_attr = f" xml:lang={quoteattr(lang)}" if lang else ""
         return InlineGrammar(
-            f'<grammar version="1.0" mode="{mode}" root="choice" tag-format="semantics/1.0"{lang_attr}>'
+            f'<grammar version="1.0" mode={quoteattr(mode)} root="choice" tag-format="semantics/1.0"{lang_attr}>'
             f'<rule id="choice" scope="public"><one-of>{items}</one-of></rule></grammar>'
         )
-
-
-def quoteattr_js(value: str) -> str:
-    """An ECMAScript string literal for ``value``, XML-escaped for element text."""
-    import json
-    from xml.sax.saxutils import escape
-
-    return escape(json.dumps(value).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
 AnyGrammar = Grammar | InlineGrammar
@@ -135,6 +129,9 @@ def grammars_of(value: AnyGrammar | Iterable[AnyGrammar] | None) -> tuple[AnyGra
     return grammars
 
 
+DTMF_KEYS = "0123456789*#ABCD"
+
+
 @wire
 @dataclass(frozen=True, slots=True)
 class DtmfSettings:
@@ -145,8 +142,12 @@ class DtmfSettings:
     term_char: str | None = None
 
     def __post_init__(self) -> None:
-        if self.term_char is not None and self.term_char not in "0123456789*#ABCD" or self.term_char == "":
+        if self.term_char is not None and (len(self.term_char) != 1 or self.term_char not in DTMF_KEYS):
             raise ValueError(f"{self.term_char!r} is not a DTMF key")
+        for name in ("inter_digit_timeout_ms", "term_timeout_ms"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValueError(f"{name} cannot be negative")
 
 
 # --- output turns ----------------------------------------------------------------------------
