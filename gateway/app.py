@@ -43,7 +43,7 @@ class GatewayConfig:
         calls: what each call actor is created with (store, dialogue modules, idle timeout).
         pool_size: call actors kept ready ahead of calls.
         actor_timeout_s: how long a request waits on a call's actor before answering "retry".
-        start_timeout_s: how long a new call waits for a ready actor when the pool is empty.
+        start_timeout_s: how long a new call waits for its actor (from the pool, and to start the dialogue).
         retry_documents: how many "retry" documents one turn may get before the call is given up.
         max_body_bytes: the largest request body accepted.
         lang: default ``xml:lang`` of documents.
@@ -142,12 +142,14 @@ class Gateway:
                     merged.setdefault(key, []).append(value)
         return {key: values[0] if len(values) == 1 else values for key, values in merged.items()}
 
-    async def _on_actor(self, call_id: str, seq: int, method: Callable[[], Awaitable[Reply]]) -> Reply:
+    async def _on_actor(self, call_id: str, seq: int, method: Callable[[], Awaitable[Reply]],
+                        timeout: float | None = None) -> Reply:
+        timeout = timeout or self.config.actor_timeout_s
         try:
-            return await asyncio.wait_for(method(), self.config.actor_timeout_s)
+            return await asyncio.wait_for(method(), timeout)
         except asyncio.TimeoutError:
-            raise CallBusy(f"the call's actor did not answer within {self.config.actor_timeout_s:.0f} s",
-                           call_id=call_id, turn=seq) from None
+            raise CallBusy(f"the call's actor did not answer within {timeout:.1f} s", call_id=call_id,
+                           turn=seq) from None
 
     # --- handlers --------------------------------------------------------------------------
 
@@ -176,7 +178,9 @@ class Gateway:
             return self._notice(503, self.config.failure_text, **{"Retry-After": "1"})
         self.handles.put(call_id, actor)
         try:
-            reply = await self._on_actor(call_id, 0, lambda: actor.start.remote(name, params))
+            # A pre-created actor may be restarting (its node died): wait longer than for a turn.
+            reply = await self._on_actor(call_id, 0, lambda: actor.start.remote(name, params),
+                                         self.config.start_timeout_s)
         except (CallBusy, StoreError, RayActorError) as error:
             log.error("call could not start: %s", error, extra={"call_id": call_id})
             return self._notice(503, self.config.failure_text)

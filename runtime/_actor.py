@@ -14,6 +14,7 @@ import logging
 import os
 import time
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,7 +74,9 @@ class CallActor:
         self._last_post = time.monotonic()
         self._ending = False
         context = ray.get_runtime_context()
-        self._restarted = context.was_current_actor_reconstructed
+        with warnings.catch_warnings():  # Ray's own property uses a deprecated accessor internally
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self._restarted = context.was_current_actor_reconstructed
         try:
             self.runner.restore()
         except Exception:

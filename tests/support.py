@@ -152,3 +152,19 @@ class Browser:
 
     def event(self, document: Document, name: str, message: str = "") -> Document:
         return self.post(document, {"events": [{"name": name, "message": message}]})
+
+
+def wait_for_exit(pid: int, timeout: float = 30) -> None:
+    """Wait until process ``pid`` has exited (a zombie counts as exited)."""
+    deadline = time.monotonic() + timeout
+    while _process_state(pid) not in ("gone", "Z"):
+        assert time.monotonic() < deadline, f"process {pid} did not exit"
+        time.sleep(0.05)
+
+
+def _process_state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"

@@ -16,7 +16,7 @@ import pytest
 import ray
 
 from runtime import CallConfig, RayKVStore, find_call_actor, read_checkpoint
-from support import Browser, GatewayThread
+from support import Browser, GatewayThread, wait_for_exit
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(300)]
 
@@ -53,20 +53,6 @@ def node_serving(cluster, call_id: str):
     matches = [node for node in cluster.worker_nodes if node.node_id == node_id]
     assert matches, f"call {call_id} is on node {node_id}, which is not a worker"
     return matches[0]
-
-
-def wait_for_exit(pid: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while os.path.exists(f"/proc/{pid}") and "Z" not in _state(pid):
-        assert time.monotonic() < deadline, f"process {pid} outlived its node"
-        time.sleep(0.05)
-
-
-def _state(pid: int) -> str:
-    try:
-        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "gone"
 
 
 def menu_until_department(browser: Browser):
