@@ -1,0 +1,7 @@
+"""rayvr's HTTP gateway: VoiceXML browser requests in, call actors behind, VoiceXML documents out.
+
+Importing the package registers the renderers and result readers of every
+turn family (core turns live in :mod:`gateway.render`).
+"""
+
+from gateway import render, wire  # noqa: F401

@@ -43,8 +43,8 @@ from lxml import etree
 
 from gateway.wire import RESULT_FIELD
 from runtime.speech import Audio, Emphasis, Mark, Paragraph, Part, Pause, Prosody, SayAs, Sentence, Substitute
-from runtime.turns import (Disconnect, Exit, Grammar, InlineGrammar, Interaction, Message, OutputTurn, Prompt,
-                           Turn)
+from runtime.turns import (Disconnect, Exit, FetchSettings, Grammar, InlineGrammar, Interaction, Message,
+                           OutputTurn, Prompt, Turn)
 
 VXML_NS = "http://www.w3.org/2001/vxml"
 SRGS_NS = "http://www.w3.org/2001/06/grammar"
@@ -303,6 +303,16 @@ def _js_literal(value: Any, name: str = "value") -> str:
     except (TypeError, ValueError) as error:
         raise ValueError(f"{name} cannot be passed to VoiceXML: {error}") from error
     return f"({literal})" if isinstance(value, dict) else literal
+
+
+def fetch_attributes(settings: FetchSettings | None, prefix: str = "") -> dict[str, str | None]:
+    """The VoiceXML fetch attributes for ``settings`` (``prefix`` names them, e.g. ``"audio"`` for properties)."""
+    if settings is None:
+        return {}
+    return {f"{prefix}fetchtimeout": _ms(settings.timeout_ms),
+            f"{prefix}maxage": None if settings.max_age_s is None else str(settings.max_age_s),
+            f"{prefix}maxstale": None if settings.max_stale_s is None else str(settings.max_stale_s),
+            f"{prefix}fetchhint": settings.hint}
 
 
 def _ms(value: int | None) -> str | None:

@@ -17,10 +17,12 @@ browser by ``rayvr.json`` (``root.js``), of this shape::
     }
 
 Every key may be missing (it then counts as empty); keys not listed are
-ignored, so later turn kinds can add their own. What the result means, in
-this order: a hang-up event anywhere in ``events`` wins (the caller is gone);
-otherwise the first event; otherwise a non-empty ``recognition``; otherwise
-the prompts were played.
+ignored. Turn kinds that report more (a transfer's status, a script's value)
+add a key of their own and register a reader for it with
+:func:`result_reader`. What the result means, in this order: a hang-up event
+anywhere in ``events`` wins (the caller is gone); otherwise the first event;
+otherwise the first registered key present (not null); otherwise a non-empty
+``recognition``; otherwise the prompts were played.
 
 Anything else (no ``result`` field, bad JSON, a value of the wrong type) is a
 :class:`~runtime.errors.BadResult` whose message says what is wrong.
@@ -30,7 +32,8 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Mapping, NoReturn
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, NoReturn
 
 from runtime.errors import BadResult
 from runtime.results import (HANGUP_EVENT, Event, Hypothesis, InputResult, MarkReached, Played, Recognition,
@@ -40,93 +43,126 @@ RESULT_FIELD = "result"
 INPUT_MODES = ("dtmf", "voice")
 
 
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """What a result reader gets: the decoded ``result`` object and the mark already read from it."""
+
+    data: dict[str, Any]
+    mark: MarkReached | None
+
+
+Reader = Callable[[Any, Posted], InputResult]
+_READERS: dict[str, Reader] = {}
+
+
+def result_reader(key: str) -> Callable[[Reader], Reader]:
+    """Register the function that reads results carrying ``key`` (called with ``data[key]`` and the post).
+
+    A reader raises :class:`~runtime.errors.BadResult` (through :func:`bad`)
+    when the value is not what its document posts.
+    """
+
+    def register(reader: Reader) -> Reader:
+        if key in _READERS or key in ("events", "recognition", "mark"):
+            raise ValueError(f"a result reader for {key!r} is already registered")
+        _READERS[key] = reader
+        return reader
+
+    return register
+
+
 def parse_result(fields: Mapping[str, str]) -> InputResult:
     """The typed result in ``fields``, the merged query-string and body parameters of the POST."""
     raw = fields.get(RESULT_FIELD)
     if raw is None:
-        _bad(f"the post has no {RESULT_FIELD!r} field")
+        bad(f"the post has no {RESULT_FIELD!r} field")
     if not isinstance(raw, str):
-        _bad(f"the {RESULT_FIELD!r} field is {type(raw).__name__}, not text")
+        bad(f"the {RESULT_FIELD!r} field is {type(raw).__name__}, not text")
     try:
         data = json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as error:
-        _bad(f"the {RESULT_FIELD!r} field is not JSON: {error}")
-    result = _object(data, RESULT_FIELD)
+        bad(f"the {RESULT_FIELD!r} field is not JSON: {error}")
+    result = expect_object(data, RESULT_FIELD)
     mark = _mark(result.get("mark"))
-    events = [_event(item, f"events[{i}]", mark) for i, item in enumerate(_list(result, "events"))]
-    hypotheses = tuple(_hypothesis(item, f"recognition[{i}]") for i, item in enumerate(_list(result, "recognition")))
+    events = [_event(item, f"events[{i}]", mark) for i, item in enumerate(expect_list(result, "events"))]
+    hypotheses = tuple(_hypothesis(item, f"recognition[{i}]")
+                       for i, item in enumerate(expect_list(result, "recognition")))
     for item in events:
         if item.name == HANGUP_EVENT:
             return item
     if events:
         return events[0]
+    for key, reader in _READERS.items():
+        if result.get(key) is not None:
+            return reader(result[key], Posted(result, mark))
     if hypotheses:
         return Recognition(hypotheses, mark)
     return Played(mark)
 
 
 def _event(data: Any, where: str, mark: MarkReached | None) -> Event:
-    item = _object(data, where)
-    return event(_str(item, "name", where), _str(item, "message", where, default=""), mark)
+    item = expect_object(data, where)
+    return event(expect_str(item, "name", where), expect_str(item, "message", where, default=""), mark)
 
 
 def _hypothesis(data: Any, where: str) -> Hypothesis:
-    item = _object(data, where)
-    input_mode = _str(item, "inputmode", where)
+    item = expect_object(data, where)
+    input_mode = expect_str(item, "inputmode", where)
     if input_mode not in INPUT_MODES:
-        _bad(f"{where}.inputmode is {input_mode!r}, not one of {', '.join(INPUT_MODES)}")
-    confidence = _number(_field(item, "confidence", where), f"{where}.confidence")
-    return Hypothesis(utterance=_str(item, "utterance", where), interpretation=item.get("interpretation"),
+        bad(f"{where}.inputmode is {input_mode!r}, not one of {', '.join(INPUT_MODES)}")
+    confidence = expect_number(expect_field(item, "confidence", where), f"{where}.confidence")
+    return Hypothesis(utterance=expect_str(item, "utterance", where), interpretation=item.get("interpretation"),
                       confidence=confidence, input_mode=input_mode)
 
 
 def _mark(data: Any) -> MarkReached | None:
     if data is None:
         return None
-    item = _object(data, "mark")
+    item = expect_object(data, "mark")
     time = item.get("time")
-    return MarkReached(_str(item, "name", "mark"), None if time is None else round(_number(time, "mark.time")))
+    time_ms = None if time is None else round(expect_number(time, "mark.time"))
+    return MarkReached(expect_str(item, "name", "mark"), time_ms)
 
 
-# --- checked access ----------------------------------------------------------------------------
+# --- checked access (for result readers too) --------------------------------------------------
 
 
-def _object(data: Any, where: str) -> dict[str, Any]:
+def expect_object(data: Any, where: str) -> dict[str, Any]:
     if not isinstance(data, dict):
-        _bad(f"{where} is {_kind(data)}, not an object")
+        bad(f"{where} is {_kind(data)}, not an object")
     return data
 
 
-def _list(data: dict[str, Any], key: str) -> list[Any]:
+def expect_list(data: dict[str, Any], key: str) -> list[Any]:
     value = data.get(key, [])
     if not isinstance(value, list):
-        _bad(f"{key} is {_kind(value)}, not a list")
+        bad(f"{key} is {_kind(value)}, not a list")
     return value
 
 
-def _str(data: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
-    value = _field(data, key, where) if default is None else data.get(key, default)
+def expect_str(data: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
+    value = expect_field(data, key, where) if default is None else data.get(key, default)
     if not isinstance(value, str):
-        _bad(f"{where}.{key} is {_kind(value)}, not a string")
+        bad(f"{where}.{key} is {_kind(value)}, not a string")
     return value
 
 
-def _field(data: dict[str, Any], key: str, where: str) -> Any:
+def expect_field(data: dict[str, Any], key: str, where: str) -> Any:
     if key not in data:
-        _bad(f"{where} has no {key!r}")
+        bad(f"{where} has no {key!r}")
     return data[key]
 
 
-def _number(value: Any, where: str) -> float:
+def expect_number(value: Any, where: str) -> float:
     """A finite number, from a JSON number or a string holding one (some browsers send strings)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        _bad(f"{where} is {_kind(value)}, not a number")
+        bad(f"{where} is {_kind(value)}, not a number")
     try:
         number = float(value)
     except ValueError:
-        _bad(f"{where} is {value!r}, not a number")
+        bad(f"{where} is {value!r}, not a number")
     if not math.isfinite(number):
-        _bad(f"{where} is {value!r}, not a finite number")
+        bad(f"{where} is {value!r}, not a finite number")
     return number
 
 
@@ -139,5 +175,5 @@ def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _bad(message: str) -> NoReturn:
+def bad(message: str) -> NoReturn:
     raise BadResult(f"cannot read the browser's result: {message}")

@@ -29,13 +29,13 @@ from runtime.errors import (BadResult, CallBusy, CallEnded, CallNotFound, Dialog
 from runtime.results import (HANGUP_EVENT, Event, Hypothesis, InputResult, MarkReached, NoInput, NoMatch,
                              Played, Recognition, event)
 from runtime.speech import Audio, Emphasis, Mark, Paragraph, Pause, Prosody, SayAs, Sentence, Substitute
-from runtime.turns import (Disconnect, DtmfSettings, Exit, Grammar, InlineGrammar, Interaction, LastTurn,
+from runtime.turns import (Disconnect, DtmfSettings, Exit, FetchSettings, Grammar, InlineGrammar, Interaction, LastTurn,
                            Message, OutputTurn, Prompt)
 
 __all__ = [
     "NAMESPACE", "Audio", "BadResult", "Call", "CallActor", "CallBusy", "CallConfig", "CallEnded", "CallNotFound",
     "CallPool", "CallRunner", "Checkpoint", "CheckpointStore", "DialogueError", "Disconnect",
-    "DtmfSettings", "Emphasis", "Event", "Exit", "FencingError", "FutureTurn", "Grammar", "HANGUP_EVENT",
+    "DtmfSettings", "Emphasis", "Event", "Exit", "FetchSettings", "FencingError", "FutureTurn", "Grammar", "HANGUP_EVENT",
     "HangUp", "Hypothesis", "InlineGrammar", "InputResult", "Interaction", "LastTurn", "Mark",
     "MarkReached", "MemoryStore", "Message", "NoInput", "NoMatch", "NonDeterminismError", "OutputTurn",
     "Paragraph", "Pause", "Played", "Prompt", "Prosody", "RayKVStore", "RayvrError", "Recognition",
