@@ -430,6 +430,11 @@ def _inline_grammar(grammar: InlineGrammar, field: etree._Element, mode: str) ->
         if name.namespace in (None, SRGS_NS):
             element.tag = _q(name.localname)
     etree.cleanup_namespaces(root)
+    ids = root.xpath("//v:rule/@id", namespaces={"v": VXML_NS})
+    taken = field.getroottree().xpath("//v:rule/@id", namespaces={"v": VXML_NS})
+    clash = sorted(set(ids) & set(taken))
+    if clash:
+        raise ValueError(f"inline grammar rule id {clash[0]!r} is used twice in one turn (ids are document-wide)")
     declared = root.get("mode")
     if declared is None:
         root.set("mode", mode)

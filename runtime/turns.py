@@ -136,9 +136,10 @@ class InlineGrammar:
         items = "".join(f"<item>{escape(said)}<tag>out={escape(json.dumps(value))};</tag></item>"
                         for said, value in options.items())
         lang_attr = f" xml:lang={quoteattr(lang)}" if lang else ""
+        rule = quoteattr(f"{mode}Choice")  # rule ids are document-wide IDs: one per mode keeps them apart
         return InlineGrammar(
-            f'<grammar version="1.0" mode={quoteattr(mode)} root="choice" tag-format="semantics/1.0"{lang_attr}>'
-            f'<rule id="choice" scope="public"><one-of>{items}</one-of></rule></grammar>'
+            f'<grammar version="1.0" mode={quoteattr(mode)} root={rule} tag-format="semantics/1.0"{lang_attr}>'
+            f'<rule id={rule} scope="public"><one-of>{items}</one-of></rule></grammar>'
         )
 
 

@@ -262,7 +262,7 @@ def test_inline_choices_grammar_is_moved_into_the_voicexml_namespace() -> None:
     document, root = valid(Interaction("Press 1 or 2", dtmf=choices))
     grammar = one(root, "//v:field/v:grammar")
     assert grammar.get("mode") == "dtmf"
-    assert grammar.get("root") == "choice"
+    assert grammar.get("root") == "dtmfChoice"
     assert [(item.text, one(item, "v:tag").text) for item in xpath(grammar, "v:rule/v:one-of/v:item")] == [
         ("1", 'out="sales";'), ("2", 'out="support & \\"billing\\"";')]
     assert all(e.tag.startswith(f"{{{V}}}") for e in grammar.iter(etree.Element))
@@ -586,3 +586,9 @@ def test_root_script_is_ecmascript_3() -> None:
                  "ES5 method", r",\s*[}\]]": "trailing comma"}
     found = [what for pattern, what in forbidden.items() if re.search(pattern, code)]
     assert found == []
+
+
+def test_two_inline_grammars_with_one_rule_id_are_refused() -> None:
+    twice = Interaction("Go", dtmf=[InlineGrammar.choices({"1": "a"}), InlineGrammar.choices({"2": "b"})])
+    with pytest.raises(ValueError, match="'dtmfChoice' is used twice in one turn"):
+        render(twice, CTX)
