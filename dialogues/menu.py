@@ -9,7 +9,7 @@ survives the loss of the node serving the call.
 from __future__ import annotations
 
 from runtime import (Call, Disconnect, Exit, Grammar, InlineGrammar, Interaction, Message, NoInput,
-                     NoMatch, Pause, Prompt, Recognition, SayAs, dialogue)
+                     NoMatch, Pause, Prompt, Prosody, Recognition, SayAs, dialogue)
 
 MAX_TRIES = 3
 DEPARTMENTS = {"1": "sales", "2": "support"}
@@ -18,23 +18,25 @@ DEPARTMENTS = {"1": "sales", "2": "support"}
 async def ask(call: Call, name: str, question: str, grammar: Grammar | InlineGrammar) -> Recognition | None:
     """Ask ``question`` up to MAX_TRIES times; the recognition, or None when every try failed.
 
-    The first re-prompt after silence or a wrong key says what went wrong; the
-    last one adds a short pause and a slower hint.
+    Each re-prompt first says what went wrong (silence, a wrong key, an
+    error); the last one adds a short pause and asks again, more slowly.
     """
-    preface: tuple[str, ...] = ()
+    preface: tuple[Prompt, ...] = ()
     for attempt in range(1, MAX_TRIES + 1):
-        result = await call.turn(Interaction(*preface, Prompt(question), dtmf=grammar,
-                                             no_input_timeout_ms=5000, name=f"{name}-{attempt}"))
+        last = attempt == MAX_TRIES
+        ask_again = Prompt(Prosody(question, rate="slow")) if last and attempt > 1 else Prompt(question)
+        result = await call.turn(Interaction(*preface, ask_again, dtmf=grammar, no_input_timeout_ms=5000,
+                                             name=f"{name}-{attempt}"))
         if isinstance(result, Recognition):
             return result
         if isinstance(result, NoInput):
-            preface = ("Sorry, I did not hear anything.",)
+            preface = (Prompt("Sorry, I did not hear anything."),)
         elif isinstance(result, NoMatch):
-            preface = ("Sorry, that is not a valid choice.",)
+            preface = (Prompt("Sorry, that is not a valid choice."),)
         else:  # an error event: try again with the same question
-            preface = ("Sorry, something went wrong.",)
+            preface = (Prompt("Sorry, something went wrong."),)
         if attempt == MAX_TRIES - 1:
-            preface += ("Please listen carefully.",)
+            preface += (Prompt("Please listen carefully.", Pause(500)),)
     return None
 
 

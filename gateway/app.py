@@ -33,6 +33,7 @@ log = logging.getLogger("rayvr.gateway")
 
 VXML = "application/voicexml+xml"
 CALL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+TURN = re.compile(r"^[1-9][0-9]{0,8}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +136,11 @@ class Gateway:
         merged: dict[str, list[str]] = {}
         sources = [request.query]
         if request.method == "POST" and request.can_read_body:
-            sources.append(await request.post())
+            try:
+                sources.append(await request.post())
+            except (ValueError, LookupError, UnicodeDecodeError, AssertionError) as error:
+                # A broken multipart body, an unknown charset: the browser's post cannot be read.
+                raise BadResult(f"the request body cannot be read: {error or type(error).__name__}") from None
         for source in sources:
             for key, value in source.items():
                 if isinstance(value, str):
@@ -169,8 +174,13 @@ class Gateway:
             lookup(name)
         except UnknownDialogue as error:
             log.info("start refused: %s", error)
-            return self._notice(404, f"There is no dialogue called {name}.")
-        params = await self._params(request)
+            return self._notice(404, "There is no dialogue by that name.")
+        try:
+            params = await self._params(request)
+        except BadResult as error:
+            log.warning("start of %s refused: %s", name, error)
+            return self._notice(400, "The request could not be read.",
+                                **{"X-Rayvr-Error": _header_text(error.message)})
         try:
             call_id, actor = await self.pool.take(self.config.start_timeout_s)
         except CallBusy as error:
@@ -190,13 +200,17 @@ class Gateway:
     async def turn(self, request: web.Request) -> web.Response:
         """Apply the browser's result for a turn and return the next document."""
         call_id = request.match_info["call_id"]
-        try:
-            seq = int(request.match_info["seq"])
-        except ValueError:
-            seq = -1
-        if not CALL_ID.match(call_id) or seq < 1:
+        if not CALL_ID.match(call_id):
             return self._notice(404, "This call does not exist.")
-        params = await self._params(request)
+        if not TURN.match(request.match_info["seq"]):
+            return self._notice(404, "This turn does not exist.")
+        seq = int(request.match_info["seq"])
+        try:
+            params = await self._params(request)
+        except BadResult as error:
+            log.warning("unreadable post: %s", error, extra={"call_id": call_id, "turn": seq})
+            return self._notice(400, "The result of this turn could not be read.",
+                                **{"X-Rayvr-Error": _header_text(error.message)})
         attempt = _attempt(params)
         started = time.monotonic()
         try:
@@ -204,7 +218,8 @@ class Gateway:
             reply = await self._advance(call_id, seq, result)
         except BadResult as error:
             log.warning("malformed result: %s", error, extra={"call_id": call_id, "turn": seq})
-            return self._notice(400, "The result of this turn could not be read.", **{"X-Rayvr-Error": error.message})
+            return self._notice(400, "The result of this turn could not be read.",
+                                **{"X-Rayvr-Error": _header_text(error.message)})
         except CallNotFound:
             log.info("turn for unknown call", extra={"call_id": call_id, "turn": seq})
             return self._notice(404, "This call does not exist.")
@@ -260,15 +275,26 @@ def _attempt(params: dict[str, Any]) -> int:
 @web.middleware
 async def _errors_as_vxml(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
                           ) -> web.StreamResponse:
-    """HTTP errors raised by aiohttp itself (too large, bad method) still answer with VoiceXML."""
+    """Errors outside the handlers' own answers (too large, bad method, a bug) still answer with VoiceXML."""
+    gateway: Gateway = request.app[GATEWAY]
+    call_id = request.match_info.get("call_id")
     try:
         return await handler(request)
     except web.HTTPException as error:
         if error.status < 400:
             raise
-        gateway: Gateway = request.app[GATEWAY]
-        log.warning("%s %s answered %d: %s", request.method, request.path, error.status, error.reason)
+        log.warning("%s %s answered %d: %s", request.method, request.path, error.status, error.reason,
+                    extra={"call_id": call_id})
         return gateway._notice(error.status, "This request could not be handled.")
+    except Exception:
+        log.exception("%s %s failed", request.method, request.path, extra={"call_id": call_id})
+        return gateway._notice(500, gateway.config.failure_text)
+
+
+def _header_text(text: str) -> str:
+    """``text`` made safe for an HTTP header value (printable ASCII, one line)."""
+    printable = "".join(c if " " <= c != "\x7f" else " " for c in text)
+    return printable.encode("ascii", "backslashreplace").decode("ascii")[:300]
 
 
 GATEWAY = web.AppKey("gateway", Gateway)

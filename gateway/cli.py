@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds a request waits on a call's actor before answering 'retry' [RAYVR_ACTOR_TIMEOUT]")
     serve.add_argument("--max-body", type=int, default=int(_env("MAX_BODY", str(1024 * 1024))),
                        help="largest request body accepted, in bytes [RAYVR_MAX_BODY]")
-    serve.add_argument("--lang", default=_env("LANG_TAG", "en-US"), help="default document language [RAYVR_LANG_TAG]")
+    serve.add_argument("--lang", default=_env("LANG", "en-US"), help="default document language [RAYVR_LANG]")
     serve.add_argument("--fetch-audio", default=_env("FETCH_AUDIO", "") or None,
                        help="audio URL played while a turn is submitted [RAYVR_FETCH_AUDIO]")
     serve.add_argument("--base-path", default=_env("BASE_PATH", ""), help="URL prefix of every route [RAYVR_BASE_PATH]")
@@ -63,13 +63,18 @@ def serve(args: argparse.Namespace) -> None:
 
     configure_logging(args.log_level)
     modules = tuple(m.strip() for m in args.dialogues.split(",") if m.strip())
+    # Dialogue modules next to where rayvr is started are importable, here and in every call actor.
+    sys.path.insert(0, os.getcwd())
     import_dialogues(modules)
-    # Call actors import the same modules; make the current directory importable for them too.
     runtime_env = {"env_vars": {"PYTHONPATH": os.pathsep.join(filter(None, [os.getcwd(), os.environ.get("PYTHONPATH")]))}}
+    # Each call logs its own lines; Ray's de-duplication would merge lines of different calls.
+    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     if args.address:
         ray.init(address=args.address, namespace=NAMESPACE, runtime_env=runtime_env)
     else:
-        ray.init(namespace=NAMESPACE, include_dashboard=not args.no_dashboard, runtime_env=runtime_env)
+        # "local": always a new Ray of our own, never one that RAY_ADDRESS or an earlier run points at.
+        ray.init(address="local", namespace=NAMESPACE, include_dashboard=not args.no_dashboard,
+                 runtime_env=runtime_env)
     calls = CallConfig(store=RayKVStore(), dialogue_modules=modules, idle_timeout_s=args.idle_timeout,
                        log_level=args.log_level, call_resource=args.call_resource)
     config = GatewayConfig(calls=calls, pool_size=args.pool_size, actor_timeout_s=args.actor_timeout,

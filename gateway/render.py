@@ -267,29 +267,12 @@ def _ending(turn: Exit | Disconnect, element: str) -> etree._Element:
         for prompt in turn.message.prompts:
             _prompt(block, prompt, turn.message.lang)
     for name, value in turn.variables.items():
-        _el(block, "var", {"name": _variable_name(name), "expr": _js_literal(value, f"variable {name!r}")})
+        _el(block, "var", {"name": name, "expr": _js_literal(value, f"variable {name!r}")})
     _el(block, element, {"namelist": " ".join(turn.variables) or None})
     return form
 
 
 # --- ECMAScript values -------------------------------------------------------------------------
-
-_IDENTIFIER = re.compile(r"[A-Za-z$](?:[A-Za-z0-9_$]*[A-Za-z0-9_])?")
-_RESERVED = frozenset("""
-    break case catch continue default delete do else finally for function if in instanceof new return switch
-    this throw try typeof var void while with abstract boolean byte char class const debugger double enum
-    export extends final float goto implements import int interface long native package private protected
-    public short static super synchronized throws transient volatile null true false""".split())
-
-
-def _variable_name(name: str) -> str:
-    """``name`` if VoiceXML accepts it as a variable name, else :class:`ValueError`."""
-    if not _IDENTIFIER.fullmatch(name) or name in _RESERVED:
-        raise ValueError(f"{name!r} cannot be a VoiceXML variable name: use an ECMAScript identifier of ASCII "
-                         "letters, digits, '_' and '$' that does not start with a digit or '_', does not end "
-                         "with '$' (unless it is just '$') and is not a reserved word")
-    return name
-
 
 def _js_literal(value: Any, name: str = "value") -> str:
     """An ECMAScript expression for the plain-data ``value``: its JSON, all ASCII.
@@ -345,6 +328,7 @@ def _part(part: object, parent: etree._Element) -> None:
 @_part.register
 def _text(part: str, parent: etree._Element) -> None:
     # Text goes after the last child (its tail) or, with no child yet, into the element's text.
+    part = _xml_safe(part)
     if len(parent):
         parent[-1].tail = (parent[-1].tail or "") + part
     else:
@@ -455,8 +439,17 @@ def _q(tag: str) -> str:
     return f"{{{VXML_NS}}}{tag}"
 
 
+# Characters XML 1.0 cannot carry at all; text from callers or back ends may hold them.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """``text`` with the characters XML cannot hold replaced by U+FFFD (everything else unchanged)."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _attrs(attrs: Mapping[str, str | None]) -> dict[str, str]:
-    return {name: value for name, value in attrs.items() if value is not None}
+    return {name: _xml_safe(value) for name, value in attrs.items() if value is not None}
 
 
 def _el(parent: etree._Element | None, tag: str, attrs: Mapping[str, str | None] | None = None,
@@ -464,5 +457,5 @@ def _el(parent: etree._Element | None, tag: str, attrs: Mapping[str, str | None]
     """A VoiceXML element with ``attrs`` (``None`` values left out), appended to ``parent`` if given."""
     attrib = _attrs(attrs or {})
     element = etree.Element(_q(tag), attrib) if parent is None else etree.SubElement(parent, _q(tag), attrib)
-    element.text = text
+    element.text = None if text is None else _xml_safe(text)
     return element

@@ -35,11 +35,13 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, NoReturn
 
+from runtime import _codec
 from runtime.errors import BadResult
 from runtime.results import (HANGUP_EVENT, Event, Hypothesis, InputResult, MarkReached, Played, Recognition,
                              event)
 
 RESULT_FIELD = "result"
+MAX_DEPTH = 32  # far beyond any real interpretation; deeper data cannot travel or be journaled safely
 INPUT_MODES = ("dtmf", "voice")
 
 
@@ -83,6 +85,17 @@ def parse_result(fields: Mapping[str, str]) -> InputResult:
     except (ValueError, RecursionError) as error:
         bad(f"the {RESULT_FIELD!r} field is not JSON: {error}")
     result = expect_object(data, RESULT_FIELD)
+    if _depth(result) > MAX_DEPTH:
+        bad(f"the {RESULT_FIELD!r} field is nested deeper than {MAX_DEPTH} levels")
+    typed = _typed(result)
+    try:
+        _codec.pack(typed)
+    except (TypeError, ValueError, OverflowError) as error:
+        bad(f"the result cannot be journaled: {error}")
+    return typed
+
+
+def _typed(result: dict[str, Any]) -> InputResult:
     mark = _mark(result.get("mark"))
     events = [_event(item, f"events[{i}]", mark) for i, item in enumerate(expect_list(result, "events"))]
     hypotheses = tuple(_hypothesis(item, f"recognition[{i}]")
@@ -164,6 +177,18 @@ def expect_number(value: Any, where: str) -> float:
     if not math.isfinite(number):
         bad(f"{where} is {value!r}, not a finite number")
     return number
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value`` (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _kind(value: Any) -> str:

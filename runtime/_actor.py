@@ -87,11 +87,8 @@ class CallActor:
         asyncio.get_running_loop().create_task(self._watch())
 
     def __repr__(self) -> str:
-        checkpoint = self.runner.checkpoint
-        if checkpoint is None:
-            return f"Call({self.call_id}, waiting)"
-        state = "ended" if checkpoint.final else f"turn {checkpoint.seq}"
-        return f"Call({self.call_id}, {checkpoint.dialogue}, {state})"
+        # Ray shows this in logs and the dashboard, fixed when the actor is created.
+        return f"Call({self.call_id})"
 
     async def start(self, dialogue: str, params: dict[str, Any]) -> Reply:
         """Start ``dialogue`` on this (so far unused) actor and return its first turn."""

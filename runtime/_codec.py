@@ -33,6 +33,8 @@ def wire(cls: T) -> T:
 def _default(obj: Any) -> msgpack.ExtType:
     if isinstance(obj, tuple):
         return msgpack.ExtType(_TUPLE, pack(list(obj)))
+    if isinstance(obj, int):
+        raise TypeError(f"the integer {obj} is outside the 64-bit range a journal can hold")
     cls = type(obj)
     if dataclasses.is_dataclass(obj) and _REGISTRY.get(cls.__name__) is cls:
         fields = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}

@@ -286,6 +286,10 @@ class Driver:
     def _fail(self, error: RayvrError) -> Outcome:
         self.failure = error
         log.error("dialogue failed: %s", error, extra={"call_id": self.call_id, "turn": self.seq})
+        if not self.replaying:
+            self._append(["failed", str(error)])  # the journal says why the call ended as it did
+        elif self.journal[self.position][0] == "failed":
+            self.position += 1
         return self._last(failure_turn(self.dialogue, error))
 
     def _last(self, turn: LastTurn) -> Outcome:

@@ -128,6 +128,11 @@ class CallRunner:
         log.info("restored at turn %d (%d journal entries)", checkpoint.seq, len(checkpoint.journal),
                  extra={"call_id": self.call_id, "turn": checkpoint.seq})
 
+    @property
+    def failure(self) -> RayvrError | None:
+        """Why the dialogue failed, if it did (the call then ended through its failure turn)."""
+        return self._broken or (self._driver.failure if self._driver else None)
+
     def _ensure_loaded(self) -> None:
         if not self._loaded:
             self.restore()
@@ -164,6 +169,8 @@ class CallRunner:
         checkpoint = self.checkpoint
         if checkpoint is None:
             raise CallNotFound("no such call", call_id=self.call_id, turn=seq)
+        if checkpoint.final and seq >= checkpoint.seq:
+            raise CallEnded("the call has ended; its last turn takes no result", call_id=self.call_id, turn=seq)
         if seq > checkpoint.seq:
             raise FutureTurn(f"turn {seq} was posted but the call is at turn {checkpoint.seq}",
                              call_id=self.call_id, turn=seq)
@@ -171,8 +178,6 @@ class CallRunner:
             log.info("repeated post for turn %d answered with stored turn %d", seq, checkpoint.seq,
                      extra={"call_id": self.call_id, "turn": seq})
             return self._stored_reply(repeated=True)
-        if checkpoint.final:
-            raise CallEnded("the call has ended; its last turn takes no result", call_id=self.call_id, turn=seq)
         driver = self._driver
         assert driver is not None
         before = len(driver.journal)
@@ -220,8 +225,8 @@ class CallRunner:
         """Write the turn's record, then (only then) make it the call's current state."""
         if outcome.final:
             header["ended_by"] = "failure" if driver.failure or self._broken else "dialogue"
-        record = encode_record(outcome.seq, entries, outcome.turn, outcome.final, **header)
         try:
+            record = encode_record(outcome.seq, entries, outcome.turn, outcome.final, **header)
             self.store.append(self.call_id, outcome.seq, record)
         except Exception:
             # The driver ran ahead of what is durable: forget it and rebuild from the store later.

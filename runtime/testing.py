@@ -8,7 +8,7 @@
         t = DialogueTest("menu")
         assert t.turn.name == "customer-number-1"
         t.dtmf("1234")
-        t.dtmf("1")
+        t.dtmf("1", interpretation="sales")
         t.played()
         assert "1234" in t.text
         t.played()
@@ -28,6 +28,7 @@ from runtime import _codec
 from runtime._registry import lookup, register
 from runtime._runner import CallRunner, Reply, read_checkpoint
 from runtime._stores import MemoryStore
+from runtime.errors import RayvrError
 from runtime.results import (HANGUP_EVENT, Event, Hypothesis, InputResult, MarkReached, NoInput, NoMatch,
                              Played, Recognition)
 from runtime.speech import Audio, Part
@@ -35,11 +36,12 @@ from runtime.turns import LastTurn, Message, OutputTurn
 
 
 def spoken_text(turn: OutputTurn | LastTurn) -> str:
-    """Everything a turn would say, as plain text (audio counts by its fallback text)."""
+    """Everything a turn would say, as plain text with single spaces (audio counts by its fallback text)."""
     if isinstance(turn, LastTurn):
         message = getattr(turn, "message", None)
         return spoken_text(message) if message is not None else ""
-    return " ".join(_text(part) for prompt in getattr(turn, "prompts", ()) for part in prompt.parts).strip()
+    words = " ".join(_text(part) for prompt in getattr(turn, "prompts", ()) for part in prompt.parts).split()
+    return " ".join(words)
 
 
 def _text(part: Part) -> str:
@@ -104,6 +106,11 @@ class DialogueTest:
         assert self.reply.final, f"the call has not ended; it is at {self.reply.turn!r}"
         assert isinstance(self.reply.turn, LastTurn)
         return self.reply.turn
+
+    @property
+    def failure(self) -> RayvrError | None:
+        """Why the dialogue failed (an unjournaled await, an exception, a replay mismatch), or None."""
+        return self._runner.failure
 
     @property
     def journal(self) -> list[list[Any]]:

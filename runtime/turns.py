@@ -11,6 +11,7 @@ renderer for it in the gateway.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 from typing import Any, Iterable
@@ -244,6 +245,33 @@ class Interaction(OutputTurn):
         object.__setattr__(self, "lang", lang)
 
 
+# --- variables handed to the platform --------------------------------------------------------
+
+_IDENTIFIER = re.compile(r"[A-Za-z$](?:[A-Za-z0-9_$]*[A-Za-z0-9_])?")
+_RESERVED = frozenset("""
+    break case catch continue default delete do else finally for function if in instanceof new return switch
+    this throw try typeof var void while with abstract boolean byte char class const debugger double enum
+    export extends final float goto implements import int interface long native package private protected
+    public short static super synchronized throws transient volatile null true false""".split())
+
+
+def check_variables(variables: dict[str, Any]) -> None:
+    """Refuse variables the browser cannot receive: names must be VoiceXML variable names, values JSON data.
+
+    Raises:
+        ValueError: with the offending name and the rule it breaks.
+    """
+    for name, value in variables.items():
+        if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name) or name in _RESERVED:
+            raise ValueError(f"{name!r} cannot be a VoiceXML variable name: use an ECMAScript identifier of ASCII "
+                             "letters, digits, '_' and '$' that does not start with a digit or '_', does not end "
+                             "with '$' (unless it is just '$') and is not a reserved word")
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"variable {name!r} cannot be passed to VoiceXML: {error}") from None
+
+
 # --- last turns ------------------------------------------------------------------------------
 
 
@@ -259,6 +287,9 @@ class Exit(LastTurn):
     message: Message | None = None
     name: str = "exit"
 
+    def __post_init__(self) -> None:
+        check_variables(self.variables)
+
 
 @wire
 @dataclass(frozen=True, slots=True)
@@ -268,5 +299,8 @@ class Disconnect(LastTurn):
     variables: dict[str, Any] = field(default_factory=dict)
     message: Message | None = None
     name: str = "disconnect"
+
+    def __post_init__(self) -> None:
+        check_variables(self.variables)
 
 

@@ -71,8 +71,10 @@ def test_awaiting_anything_but_the_call_is_rejected_with_advice():
     assert t.last == Disconnect(name="custom-failure")
     error = Unjournaled.errors[-1]
     assert isinstance(error, UnjournaledAwaitError)
+    assert t.failure is error
     assert error.call_id == "c-unjournaled"
     assert "call.step" in str(error)
+    assert t.journal == [["failed", str(error)], ["out", 1, "Disconnect", "custom-failure"]]
 
 
 class ReturnsNothing:
@@ -189,11 +191,12 @@ def test_a_turn_from_the_future_is_refused():
     assert t.reply.seq == 1
 
 
-def test_an_ended_call_takes_no_result_for_its_last_turn():
+def test_an_ended_call_takes_no_result_for_its_last_turn_or_later():
     t = DialogueTest("hello", call_id="c-ended")
     t.played()
-    with pytest.raises(CallEnded):
-        run(t._runner.advance(2, Played()))
+    for seq in (2, 3):
+        with pytest.raises(CallEnded):
+            run(t._runner.advance(seq, Played()))
     assert run(t._runner.advance(1, Played())).turn == Exit(variables={"greeted": "caller"})
 
 
@@ -277,3 +280,18 @@ def test_a_failed_checkpoint_write_fails_the_turn_and_loses_nothing():
     assert (reply.seq, reply.turn.name, reply.repeated) == (2, "department-1", False)
     journal = read_checkpoint(store, "c-flaky").journal
     assert [e[0] for e in journal] == ["out", "in", "out"]
+
+
+def test_a_failed_call_is_restored_as_ended_with_its_journal():
+    t = DialogueTest(ReturnsNothing, call_id="c-replayed-failure")
+    t.played()
+    journal = t.journal
+    assert journal[-2][0] == "failed"
+    t.restart()
+    assert t._runner.checkpoint.journal == journal and t._runner.checkpoint.final
+
+
+def test_a_value_the_journal_cannot_hold_is_named_clearly():
+    from runtime import _codec
+    with pytest.raises(TypeError, match="integer 100000000000000000000000000000 is outside the 64-bit range"):
+        _codec.pack({"n": 10 ** 29})

@@ -79,7 +79,7 @@ def test_the_root_document_is_served(gateway):
 def test_unknown_dialogue_is_a_404_with_a_voicexml_notice(browser):
     doc = browser.start("no-such-dialogue")
     assert doc.status == 404
-    assert doc.text == "There is no dialogue called no-such-dialogue."
+    assert doc.text == "There is no dialogue by that name."
 
 
 def test_a_duplicate_post_returns_a_byte_identical_document_and_advances_once(browser):
@@ -108,7 +108,34 @@ def test_malformed_posts_get_400_and_leave_the_call_untouched(browser):
 def test_unknown_call_and_bad_turn_numbers_get_404(browser):
     assert browser.post_raw("/calls/0123456789abcdef/turns/1", {"result": "{}"}).status == 404
     assert browser.post_raw("/calls/bad%20id!/turns/1", {"result": "{}"}).status == 404
-    assert browser.post_raw("/calls/abc/turns/zero", {"result": "{}"}).status == 404
+    doc = browser.start("menu")
+    call_id = call_id_of(doc)
+    for turn in ("zero", "0", "-1", "+1", "%201", "1_0", "%EF%BC%92", "01"):
+        refused = browser.post_raw(f"/calls/{call_id}/turns/{turn}", {"result": "{}"})
+        assert (refused.status, refused.text) == (404, "This turn does not exist."), turn
+    assert read_checkpoint(RayKVStore(), call_id).seq == 1
+
+
+def test_unreadable_bodies_get_400_and_leave_the_call_untouched(browser, gateway):
+    doc = browser.start("menu")
+    url = gateway.url + doc.submit_url
+    bodies = [
+        (b'--XXX\r\nContent-Disposition: form-data; name="result"\r\n\r\n{}', "multipart/form-data; boundary=XXX"),
+        (b"result=%7B%7D", "multipart/form-data"),
+        (b"result=%7B%7D", "application/x-www-form-urlencoded; charset=bogus-xyz"),
+    ]
+    for body, content_type in bodies:
+        refused = http("POST", url, body, content_type)
+        assert refused.status == 400, (content_type, refused.body)
+        assert refused.headers["Content-Type"].startswith("application/voicexml+xml")
+        assert "cannot be read" in refused.headers["X-Rayvr-Error"]
+    assert browser.dtmf(doc, "3333").text == "For sales, press 1. For support, press 2."
+
+
+def test_characters_xml_cannot_hold_do_not_break_a_call(browser):
+    doc = browser.start("hello", name="a\x01b")
+    assert doc.status == 200 and doc.text == "Hello, a\ufffdb! Welcome to rayvr."
+    assert browser.played(doc).ends_with == "exit"
 
 
 def test_a_turn_from_the_future_is_refused_with_409(browser):
@@ -133,6 +160,7 @@ def test_an_oversized_post_gets_413_in_voicexml_and_the_call_goes_on(browser):
     doc = browser.start("menu")
     huge = browser.post_raw(doc.submit_url, {"result": "x" * (100 * 1024)})
     assert huge.status == 413
+    assert huge.text == "This request could not be handled."
     assert browser.dtmf(doc, "2222").text == "For sales, press 1. For support, press 2."
 
 

@@ -161,3 +161,22 @@ def test_wrong_shapes_and_types(result: Any, says: str) -> None:
     with pytest.raises(BadResult, match=says) as caught:
         parse_result(post(result))
     assert str(caught.value).startswith("cannot read the browser's result: ")
+
+
+def nested(levels: int) -> Any:
+    value: Any = 1
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(("result", "says"), [
+    ({"recognition": [{"utterance": "1", "interpretation": 10 ** 30, "confidence": 1, "inputmode": "dtmf"}]},
+     "outside the 64-bit range"),
+    ({"mark": {"name": "m", "time": 1e300}, "events": [{"name": "noinput"}]}, "outside the 64-bit range"),
+    ({"recognition": [{"utterance": "1", "interpretation": nested(40), "confidence": 1, "inputmode": "dtmf"}]},
+     "nested deeper than 32 levels"),
+])
+def test_results_the_journal_cannot_hold_are_refused(result, says) -> None:
+    with pytest.raises(BadResult, match=says):
+        parse_result({"result": json.dumps(result)})
