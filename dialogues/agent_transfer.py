@@ -145,7 +145,8 @@ async def book_callback(call: Call) -> Exit:
     return Exit({"outcome": "no-callback"}, Message("We could not take your number. Goodbye.", name="goodbye"))
 
 
-async def ask(call: Call, name: str, question: tuple[Part, ...], grammar: Grammar | InlineGrammar) -> Recognition | None:
+async def ask(call: Call, name: str, question: tuple[Part, ...],
+              grammar: Grammar | InlineGrammar) -> Recognition | None:
     """Ask up to MAX_TRIES times, saying what went wrong before each new try; the answer, or None."""
     preface: tuple[str, ...] = ()
     for attempt in range(1, MAX_TRIES + 1):

@@ -138,7 +138,7 @@ def event_family(*families: str) -> Callable[[E], E]:
 
 
 def event(name: str, message: str = "", mark: MarkReached | None = None) -> Event:
-    """The typed event for ``name``: :class:`NoInput`, :class:`NoMatch`, a registered family's class, or an :class:`Event`."""
+    """The typed event for ``name``: :class:`NoInput`, :class:`NoMatch`, its family's class, or :class:`Event`."""
     if name == "noinput":
         return NoInput(message=message, mark=mark)
     if name == "nomatch":

@@ -148,7 +148,7 @@ class DialogueTest:
         return self.answer(event(name, message))
 
     def transfer_status(self, status: TransferStatus | str, duration_s: float = 0.0) -> OutputTurn | LastTurn:
-        """A transfer ended with ``status`` (``"busy"``, ``TransferStatus.NO_ANSWER``, ...) after ``duration_s`` seconds."""
+        """A transfer ended with ``status`` (``"busy"``, ``TransferStatus.NO_ANSWER``, ...) after ``duration_s`` s."""
         return self.answer(TransferResult(TransferStatus(status), duration_s))
 
     def transfer_cancelled(self, keys: str | None = None, *, said: str | None = None,
@@ -167,7 +167,8 @@ class DialogueTest:
         """The platform could not place a transfer (``error.connection.*``, ``error.unsupported.transfer.*``)."""
         failure = event(name, message)
         if not isinstance(failure, TransferFailed):
-            raise ValueError(f"{name!r} is not a transfer failure; use error.connection.* or error.unsupported.transfer.*")
+            raise ValueError(f"{name!r} is not a transfer failure; use error.connection.* or "
+                             "error.unsupported.transfer.*")
         return self.answer(failure)
 
     def hang_up(self) -> OutputTurn | LastTurn:

@@ -245,7 +245,8 @@ DTMF_CANCEL = "[{utterance: '*', interpretation: 'cancel', confidence: 1, inputm
 @pytest.mark.parametrize(("status", "shadow", "lastresult", "expected"), [
     ("'busy'", "{duration: 0}", "undefined", TransferResult(TransferStatus.BUSY)),
     ("'far_end_disconnect'", "{duration: 125}", "undefined", TransferResult(TransferStatus.FAR_END_DISCONNECT, 125)),
-    ("'maxtime_disconnect'", "{duration: '1800'}", "undefined", TransferResult(TransferStatus.MAXTIME_DISCONNECT, 1800)),
+    ("'maxtime_disconnect'", "{duration: '1800'}", "undefined",
+     TransferResult(TransferStatus.MAXTIME_DISCONNECT, 1800)),
     ("'noanswer'", "{}", "undefined", TransferResult(TransferStatus.NO_ANSWER)),
     ("undefined", "undefined", "undefined", TransferResult(TransferStatus.UNKNOWN)),
     ("new String('network_busy')", "{duration: null}", "null", TransferResult(TransferStatus.NETWORK_BUSY)),

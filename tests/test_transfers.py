@@ -12,7 +12,7 @@ import pytest
 
 from runtime import (BlindTransfer, BridgeTransfer, Call, CallTransferred, ConsultationTransfer, Disconnect,
                      Disconnected, Event, Exit, Grammar, HangUp, Hypothesis, InlineGrammar, MarkReached, Message,
-                     NoInput, NoMatch, Prompt, Recognition, Transfer, TransferFailed, TransferResult, TransferStatus,
+                     NoMatch, Prompt, Recognition, Transfer, TransferFailed, TransferResult, TransferStatus,
                      event, event_family, wire)
 from runtime import _codec
 from runtime.testing import DialogueTest
