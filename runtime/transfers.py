@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import ClassVar, Iterable
 
 from runtime._codec import wire
@@ -53,7 +53,7 @@ _SPACE = re.compile(r"\s")
 
 
 @wire
-class TransferStatus(str, Enum):
+class TransferStatus(StrEnum):
     """How a transfer ended, as the platform reports it in the transfer's form item variable."""
 
     NO_ANSWER = "noanswer"
