@@ -11,7 +11,8 @@
  *   {"events": [{"name": "...", "message": "..."}, ...],
  *    "recognition": [{"utterance": "...", "interpretation": ..., "confidence": ...,
  *                     "inputmode": "dtmf" | "voice"}, ...],
- *    "mark": null | {"name": "...", "time": ...}}
+ *    "mark": null | {"name": "...", "time": ...},
+ *    "transfer": {"status": "...", "duration": ...}}   (transfer turns only)
  */
 var rayvr = (function () {
     var self = {result: null};
@@ -75,6 +76,44 @@ var rayvr = (function () {
             return;
         }
         self.result.mark = {name: String(name), time: time === undefined ? null : time};
+    };
+
+    /* Record how a transfer ended: its form item variable (the status) and
+     * the duration shadow variable (seconds). When a cancel grammar ended it
+     * (the shadow's inputmode is set), the caller's input is recorded too:
+     * from application.lastresult$ if that holds the same input, else from
+     * the shadow's utterance. */
+    self.transfer = function (status, shadow, lastresult) {
+        var duration = null, best;
+        if (shadow === undefined || shadow === null) {
+            shadow = {};
+        }
+        if (shadow.duration !== undefined && shadow.duration !== null) {
+            duration = shadow.duration;
+        }
+        self.result.transfer = {
+            status: status === undefined || status === null ? "unknown" : String(status),
+            duration: duration
+        };
+        if (shadow.inputmode === undefined || shadow.inputmode === null) {
+            return;
+        }
+        best = lastresult;
+        if (best !== undefined && best !== null && typeof best.length === "number") {
+            best = best[0];
+        }
+        if (best !== undefined && best !== null && String(best.inputmode) === String(shadow.inputmode) &&
+                String(best.utterance) === String(shadow.utterance)) {
+            self.recognition(lastresult);
+            self.mark(lastresult.markname, lastresult.marktime);
+        } else {
+            self.result.recognition = [{
+                utterance: String(shadow.utterance),
+                interpretation: shadow.utterance === undefined ? null : shadow.utterance,
+                confidence: 1,
+                inputmode: String(shadow.inputmode)
+            }];
+        }
     };
 
     /* Serialise a value as JSON. undefined, functions and non-finite numbers

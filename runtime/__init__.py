@@ -23,24 +23,29 @@ from runtime._log import configure_logging
 from runtime._registry import dialogue, import_dialogues, lookup, register, registered
 from runtime._runner import Checkpoint, CallRunner, Reply, read_checkpoint
 from runtime._stores import CheckpointStore, MemoryStore, RayKVStore
-from runtime.errors import (BadResult, CallBusy, CallEnded, CallNotFound, DialogueError, FencingError,
-                            FutureTurn, HangUp, NonDeterminismError, RayvrError, StepFailed, StoreError,
-                            StoreUnavailable, TurnError, UnjournaledAwaitError, UnknownDialogue)
-from runtime.results import (HANGUP_EVENT, Event, Hypothesis, InputResult, MarkReached, NoInput, NoMatch,
-                             Played, Recognition, event)
+from runtime.errors import (BadResult, CallBusy, CallEnded, CallNotFound, CallTransferred, DialogueError,
+                            Disconnected, FencingError, FutureTurn, HangUp, NonDeterminismError, RayvrError,
+                            StepFailed, StoreError, StoreUnavailable, TurnError, UnjournaledAwaitError,
+                            UnknownDialogue)
+from runtime.results import (HANGUP_EVENT, TRANSFER_EVENT, Event, Hypothesis, InputResult, MarkReached, NoInput,
+                             NoMatch, Played, Recognition, event, event_family)
 from runtime.speech import Audio, Emphasis, Mark, Paragraph, Pause, Prosody, SayAs, Sentence, Substitute
+from runtime.transfers import (BlindTransfer, BridgeTransfer, ConsultationTransfer, Transfer, TransferFailed,
+                               TransferResult, TransferStatus)
 from runtime.turns import (Disconnect, DtmfSettings, Exit, FetchSettings, Grammar, InlineGrammar, Interaction, LastTurn,
                            Message, OutputTurn, Prompt)
 
 __all__ = [
-    "NAMESPACE", "Audio", "BadResult", "Call", "CallActor", "CallBusy", "CallConfig", "CallEnded", "CallNotFound",
-    "CallPool", "CallRunner", "Checkpoint", "CheckpointStore", "DialogueError", "Disconnect",
+    "NAMESPACE", "Audio", "BadResult", "BlindTransfer", "BridgeTransfer", "Call", "CallActor", "CallBusy",
+    "CallConfig", "CallEnded", "CallNotFound", "CallPool", "CallRunner", "CallTransferred", "Checkpoint",
+    "CheckpointStore", "ConsultationTransfer", "DialogueError", "Disconnect", "Disconnected",
     "DtmfSettings", "Emphasis", "Event", "Exit", "FetchSettings", "FencingError", "FutureTurn", "Grammar", "HANGUP_EVENT",
     "HangUp", "Hypothesis", "InlineGrammar", "InputResult", "Interaction", "LastTurn", "Mark",
     "MarkReached", "MemoryStore", "Message", "NoInput", "NoMatch", "NonDeterminismError", "OutputTurn",
     "Paragraph", "Pause", "Played", "Prompt", "Prosody", "RayKVStore", "RayvrError", "Recognition",
     "Reply", "SayAs", "Sentence", "StepFailed", "StoreError", "StoreUnavailable", "Substitute",
-    "TurnError", "UnjournaledAwaitError", "UnknownDialogue", "actor_name", "configure_logging",
-    "create_call_actor", "dialogue", "event", "find_call_actor", "import_dialogues", "lookup",
+    "TRANSFER_EVENT", "Transfer", "TransferFailed", "TransferResult", "TransferStatus", "TurnError",
+    "UnjournaledAwaitError", "UnknownDialogue", "actor_name", "configure_logging",
+    "create_call_actor", "dialogue", "event", "event_family", "find_call_actor", "import_dialogues", "lookup",
     "read_checkpoint", "register", "registered", "wire",
 ]

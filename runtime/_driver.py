@@ -31,14 +31,17 @@ from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Coroutine, Generator
 
 from runtime import _codec
-from runtime.errors import (DialogueError, HangUp, NonDeterminismError, RayvrError, StepFailed,
-                            UnjournaledAwaitError)
-from runtime.results import HANGUP_EVENT, Event, InputResult
+from runtime.errors import (CallTransferred, DialogueError, Disconnected, HangUp, NonDeterminismError, RayvrError,
+                            StepFailed, UnjournaledAwaitError)
+from runtime.results import HANGUP_EVENT, TRANSFER_EVENT, Event, InputResult
 from runtime.turns import Disconnect, Exit, LastTurn, Message, OutputTurn, Prompt
 
 log = logging.getLogger("rayvr.driver")
 
 Entry = list[Any]
+
+# Events after which the caller is gone from the application, and what the dialogue gets for them.
+_DISCONNECTIONS: dict[str, type[Disconnected]] = {HANGUP_EVENT: HangUp, TRANSFER_EVENT: CallTransferred}
 
 DEFAULT_FAILURE_MESSAGE = "We are sorry, a technical problem has occurred. Please call again later."
 
@@ -83,6 +86,7 @@ class Call:
 
         Raises:
             HangUp: the caller hung up during this turn.
+            CallTransferred: a transfer turn handed the caller over to its destination.
         """
         if not isinstance(turn, OutputTurn):
             raise TypeError(f"call.turn takes an output turn such as Message or Interaction, not "
@@ -205,9 +209,9 @@ class Driver:
         return await self._drive(self._delivery(result))
 
     def _delivery(self, result: InputResult) -> tuple[str, Any]:
-        if isinstance(result, Event) and result.name == HANGUP_EVENT:
+        if isinstance(result, Event) and result.name in _DISCONNECTIONS:
             self._hung_up = True
-            return ("throw", HangUp(call_id=self.call_id, turn=self.seq, result=result))
+            return ("throw", _DISCONNECTIONS[result.name](call_id=self.call_id, turn=self.seq, result=result))
         return ("send", result)
 
     async def _drive(self, action: tuple[str, Any]) -> Outcome:
@@ -218,8 +222,8 @@ class Driver:
                 request = self._coro.throw(value) if how == "throw" else self._coro.send(value)
             except StopIteration as stop:
                 return self._finish(stop.value)
-            except HangUp:
-                return self._finish(Exit(name="hangup"))
+            except Disconnected as gone:
+                return self._finish(Exit(name="transferred" if isinstance(gone, CallTransferred) else "hangup"))
             except RayvrError as error:
                 return self._fail(error)
             except Exception as error:  # the dialogue's own bug: end the call politely
@@ -238,7 +242,8 @@ class Driver:
         if isinstance(request, _TurnRequest):
             if self._hung_up:
                 return ("throw", DialogueError(
-                    "the caller has hung up: no more output turns; return a last turn or let HangUp propagate",
+                    "the caller has hung up or was transferred: no more output turns; return a last turn or "
+                    "let HangUp (or CallTransferred) propagate",
                     call_id=self.call_id, turn=self.seq))
             self.seq += 1
             turn = request.turn

@@ -49,7 +49,37 @@ def _rebuild(cls: type[RayvrError], message: str, call_id: str | None, turn: int
 # --- raised inside dialogue code -------------------------------------------------------------
 
 
-class HangUp(RayvrError):
+class Disconnected(RayvrError):
+    """The caller is no longer connected to the application: :class:`HangUp` or :class:`CallTransferred`.
+
+    Raised inside ``run`` so ``try/finally`` blocks run. No output turn can
+    follow; ``run`` may still return a last turn (its variables reach the
+    platform), and if the error is not caught the call ends with ``Exit()``.
+
+    Attributes:
+        result: what the browser posted along with the disconnection.
+    """
+
+    def __init__(self, message: str = "the caller is no longer connected", *, call_id: str | None = None,
+                 turn: int | None = None, result: Any = None) -> None:
+        super().__init__(message, call_id=call_id, turn=turn)
+        self.result = result
+
+
+class CallTransferred(Disconnected):
+    """The caller was transferred away (``connection.disconnect.transfer``): the call is over for the application.
+
+    A blind transfer raises it as soon as the platform hands the call over
+    (whether or not the destination answers); a consultation transfer raises
+    it once the destination has answered and the caller is connected.
+    """
+
+    def __init__(self, message: str = "the caller was transferred", *, call_id: str | None = None,
+                 turn: int | None = None, result: Any = None) -> None:
+        super().__init__(message, call_id=call_id, turn=turn, result=result)
+
+
+class HangUp(Disconnected):
     """The caller hung up. Raised inside ``run`` so ``try/finally`` blocks run.
 
     Attributes:

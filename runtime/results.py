@@ -7,11 +7,12 @@ as a result: it is raised inside the dialogue as :class:`runtime.HangUp`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from runtime._codec import wire
 
 HANGUP_EVENT = "connection.disconnect.hangup"
+TRANSFER_EVENT = "connection.disconnect.transfer"
 
 
 class InputResult:
@@ -115,10 +116,33 @@ class NoMatch(Event):
     name: str = "nomatch"
 
 
+E = TypeVar("E", bound=type[Event])
+_FAMILIES: dict[str, type[Event]] = {}
+
+
+def event_family(*families: str) -> Callable[[E], E]:
+    """Register an :class:`Event` subclass for every event in ``families`` (by the prefix rule).
+
+    :func:`event` then gives that class for those names; the most specific
+    registered family wins. The subclass takes ``(name, message, mark)``.
+    """
+
+    def register(cls: E) -> E:
+        for family in families:
+            if _FAMILIES.get(family, cls) is not cls:
+                raise ValueError(f"events of {family!r} are already read as {_FAMILIES[family].__qualname__}")
+            _FAMILIES[family] = cls
+        return cls
+
+    return register
+
+
 def event(name: str, message: str = "", mark: MarkReached | None = None) -> Event:
-    """The typed event for ``name``: :class:`NoInput`, :class:`NoMatch` or a plain :class:`Event`."""
+    """The typed event for ``name``: :class:`NoInput`, :class:`NoMatch`, its family's class, or :class:`Event`."""
     if name == "noinput":
         return NoInput(message=message, mark=mark)
     if name == "nomatch":
         return NoMatch(message=message, mark=mark)
-    return Event(name, message, mark)
+    families = [family for family in _FAMILIES if name == family or name.startswith(family + ".")]
+    cls = _FAMILIES[max(families, key=len)] if families else Event
+    return cls(name, message, mark)

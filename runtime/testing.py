@@ -29,9 +29,10 @@ from runtime._registry import lookup, register
 from runtime._runner import CallRunner, Reply, read_checkpoint
 from runtime._stores import MemoryStore
 from runtime.errors import RayvrError
-from runtime.results import (HANGUP_EVENT, Event, Hypothesis, InputResult, MarkReached, NoInput, NoMatch,
-                             Played, Recognition)
+from runtime.results import (HANGUP_EVENT, TRANSFER_EVENT, Event, Hypothesis, InputResult, MarkReached, NoInput,
+                             NoMatch, Played, Recognition, event)
 from runtime.speech import Audio, Part
+from runtime.transfers import TransferFailed, TransferResult, TransferStatus
 from runtime.turns import LastTurn, Message, OutputTurn
 
 
@@ -150,8 +151,32 @@ class DialogueTest:
         return self.answer(Played(MarkReached(mark) if mark else None))
 
     def event(self, name: str, message: str = "") -> OutputTurn | LastTurn:
-        """The browser raised event ``name``."""
-        return self.answer(Event(name, message))
+        """The browser raised event ``name`` (typed as the gateway would: ``noinput`` is a NoInput, ...)."""
+        return self.answer(event(name, message))
+
+    def transfer_status(self, status: TransferStatus | str, duration_s: float = 0.0) -> OutputTurn | LastTurn:
+        """A transfer ended with ``status`` (``"busy"``, ``TransferStatus.NO_ANSWER``, ...) after ``duration_s`` s."""
+        return self.answer(TransferResult(TransferStatus(status), duration_s))
+
+    def transfer_cancelled(self, keys: str | None = None, *, said: str | None = None,
+                           duration_s: float = 0.0) -> OutputTurn | LastTurn:
+        """The caller ended a transfer by keying ``keys`` or saying ``said`` (a cancel grammar matched)."""
+        if (keys is None) == (said is None):
+            raise ValueError("give the keys the caller pressed or what the caller said, not both")
+        hypothesis = Hypothesis(keys, keys, 1.0, "dtmf") if keys is not None else Hypothesis(said, said, 1.0, "voice")
+        return self.answer(TransferResult(TransferStatus.NEAR_END_DISCONNECT, duration_s, Recognition((hypothesis,))))
+
+    def transferred(self) -> OutputTurn | LastTurn:
+        """A transfer handed the caller over (``connection.disconnect.transfer``); the dialogue gets CallTransferred."""
+        return self.answer(Event(TRANSFER_EVENT))
+
+    def transfer_failed(self, name: str = "error.connection.noroute", message: str = "") -> OutputTurn | LastTurn:
+        """The platform could not place a transfer (``error.connection.*``, ``error.unsupported.transfer.*``)."""
+        failure = event(name, message)
+        if not isinstance(failure, TransferFailed):
+            raise ValueError(f"{name!r} is not a transfer failure; use error.connection.* or "
+                             "error.unsupported.transfer.*")
+        return self.answer(failure)
 
     def hang_up(self) -> OutputTurn | LastTurn:
         """The caller hangs up during the current turn."""

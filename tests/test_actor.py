@@ -83,5 +83,7 @@ def test_rayvr_serve_joins_a_cluster_and_serves_calls(ray_cluster, tmp_path: Pat
         process.wait(60)
         log.close()
     output = (tmp_path / "serve.log").read_text()
-    assert "serving dialogues hello, menu" in output
+    serving = next(line for line in output.splitlines() if "serving dialogues " in line)
+    names = serving.split("serving dialogues ", 1)[1].split(" on http://", 1)[0].split(", ")
+    assert {"agent_transfer", "hello", "menu"} <= set(names)
     assert f"call_id={first.headers['X-Rayvr-Call']}" in output
