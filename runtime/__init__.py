@@ -28,14 +28,15 @@ from runtime.errors import (BadResult, CallBusy, CallEnded, CallNotFound, Dialog
                             StoreUnavailable, TurnError, UnjournaledAwaitError, UnknownDialogue)
 from runtime.results import (HANGUP_EVENT, Event, Hypothesis, InputResult, MarkReached, NoInput, NoMatch,
                              Played, Recognition, event)
+from runtime.settings import FETCH_KINDS, DocumentSettings
 from runtime.speech import Audio, Emphasis, Mark, Paragraph, Pause, Prosody, SayAs, Sentence, Substitute
 from runtime.turns import (Disconnect, DtmfSettings, Exit, FetchSettings, Grammar, InlineGrammar, Interaction, LastTurn,
                            Message, OutputTurn, Prompt)
 
 __all__ = [
     "NAMESPACE", "Audio", "BadResult", "Call", "CallActor", "CallBusy", "CallConfig", "CallEnded", "CallNotFound",
-    "CallPool", "CallRunner", "Checkpoint", "CheckpointStore", "DialogueError", "Disconnect",
-    "DtmfSettings", "Emphasis", "Event", "Exit", "FetchSettings", "FencingError", "FutureTurn", "Grammar", "HANGUP_EVENT",
+    "CallPool", "CallRunner", "Checkpoint", "CheckpointStore", "DialogueError", "Disconnect", "DocumentSettings",
+    "DtmfSettings", "Emphasis", "Event", "Exit", "FETCH_KINDS", "FetchSettings", "FencingError", "FutureTurn", "Grammar", "HANGUP_EVENT",
     "HangUp", "Hypothesis", "InlineGrammar", "InputResult", "Interaction", "LastTurn", "Mark",
     "MarkReached", "MemoryStore", "Message", "NoInput", "NoMatch", "NonDeterminismError", "OutputTurn",
     "Paragraph", "Pause", "Played", "Prompt", "Prosody", "RayKVStore", "RayvrError", "Recognition",

@@ -30,6 +30,7 @@ from runtime._runner import CallRunner, Reply, read_checkpoint
 from runtime._stores import MemoryStore
 from runtime.results import (HANGUP_EVENT, Event, Hypothesis, InputResult, MarkReached, NoInput, NoMatch,
                              Played, Recognition)
+from runtime.settings import DocumentSettings
 from runtime.speech import Audio, Part
 from runtime.turns import LastTurn, Message, OutputTurn
 
@@ -87,6 +88,11 @@ class DialogueTest:
     def turn(self) -> OutputTurn | LastTurn:
         """The turn the caller is being shown now."""
         return self.reply.turn
+
+    @property
+    def settings(self) -> DocumentSettings:
+        """The document settings the current turn is shown with (the call's, with the turn's own on top)."""
+        return self.reply.settings
 
     @property
     def text(self) -> str:
