@@ -84,17 +84,21 @@ def decode_form(data: bytes | str, charset: str | None = None,
 
     ``+`` is a space; percent escapes and raw bytes are text in ``charset``,
     the one the post declares (any spelling: ``UTF-8``, ``utf8``,
-    ``ISO-8859-1``). Without a declared charset a field is read as UTF-8 and,
-    if it is not valid UTF-8, as ISO-8859-1, the charset older browsers use
-    without saying so. A field without ``=`` has an empty value.
+    ``ISO-8859-1``). Without a declared charset (or with an empty one) a
+    field is read as UTF-8 and, if it is not valid UTF-8, as ISO-8859-1, the
+    charset older browsers use without saying so. A field without ``=`` has
+    an empty value.
 
     Raises:
         ValueError: the charset is unknown, a field is not valid in the
             declared charset, or there are more than ``max_fields`` fields.
     """
-    if charset is not None:
+    if charset:  # an empty charset parameter says nothing
         try:
             charset = codecs.lookup(charset).name
+            b"a".decode(charset)  # refuses codecs that are not text encodings (base64, rot13)
+        except UnicodeDecodeError:
+            pass  # a text encoding in which one byte "a" is not text (UTF-16): still a charset
         except LookupError:
             raise ValueError(f"the form declares charset {charset!r}, which is not a known charset") from None
     # A query string arrives as text the HTTP parser decoded as UTF-8 (raw bytes it could not decode kept
@@ -113,7 +117,7 @@ def decode_form(data: bytes | str, charset: str | None = None,
 
 def _form_text(raw: bytes, charset: str | None) -> str:
     data = unquote_to_bytes(raw.replace(b"+", b" "))
-    if charset is None:
+    if not charset:
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
