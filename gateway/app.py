@@ -279,7 +279,7 @@ def _attempt(params: dict[str, Any]) -> int:
 @web.middleware
 async def _errors_as_vxml(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
                           ) -> web.StreamResponse:
-    """HTTP errors raised by aiohttp itself (too large, bad method) and unexpected failures still answer with VoiceXML."""
+    """HTTP errors raised by aiohttp itself (too large, bad method) and unexpected failures answer with VoiceXML."""
     gateway: Gateway = request.app[GATEWAY]
     try:
         return await handler(request)

@@ -516,7 +516,7 @@ def element(parent: etree._Element | None, tag: str, attrs: Mapping[str, str | N
 
 
 def add_prompt(parent: etree._Element, prompt: Prompt, lang: str | None = None) -> None:
-    """Append ``prompt`` (its speech parts, barge-in and language; else ``lang``) to ``parent``, as the core turns do."""
+    """Append ``prompt`` to ``parent`` as the core turns do: its parts, barge-in and language (else ``lang``)."""
     _prompt(parent, prompt, lang)
 
 

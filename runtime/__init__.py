@@ -36,7 +36,8 @@ from runtime.turns import (Disconnect, DtmfSettings, Exit, FetchSettings, Gramma
 __all__ = [
     "NAMESPACE", "Audio", "BadResult", "Call", "CallActor", "CallBusy", "CallConfig", "CallEnded", "CallNotFound",
     "CallPool", "CallRunner", "Checkpoint", "CheckpointStore", "DialogueError", "Disconnect", "DocumentSettings",
-    "DtmfSettings", "Emphasis", "Event", "Exit", "FETCH_KINDS", "FetchSettings", "FencingError", "FutureTurn", "Grammar", "HANGUP_EVENT",
+    "DtmfSettings", "Emphasis", "Event", "Exit", "FETCH_KINDS", "FetchSettings", "FencingError", "FutureTurn",
+    "Grammar", "HANGUP_EVENT",
     "HangUp", "Hypothesis", "InlineGrammar", "InputResult", "Interaction", "LastTurn", "Mark",
     "MarkReached", "MemoryStore", "Message", "NoInput", "NoMatch", "NonDeterminismError", "OutputTurn",
     "Paragraph", "Pause", "Played", "Prompt", "Prosody", "RayKVStore", "RayvrError", "Recognition",

@@ -25,7 +25,8 @@ _NMTOKEN = re.compile(r"[\w.\-:]+")
 # Property names that a dedicated field sets: one way to say one thing.
 _DEDICATED = {"fetchaudio": "fetch_audio", "fetchaudiodelay": "fetch_audio_delay_ms",
               "fetchaudiominimum": "fetch_audio_minimum_ms", "fetchtimeout": "fetch_timeout_ms",
-              **{f"{kind}{what}": f"{kind}_fetch" for kind in FETCH_KINDS for what in ("fetchhint", "maxage", "maxstale")}}
+              **{f"{kind}{what}": f"{kind}_fetch" for kind in FETCH_KINDS
+                 for what in ("fetchhint", "maxage", "maxstale")}}
 
 Properties = Mapping[str, str] | Iterable[tuple[str, str]]
 

@@ -1,4 +1,4 @@
-"""A user's own output turn (tests/custom_turns.py) end to end: dialogue test, rendering, the browser's script, the post."""
+"""A user's own output turn (tests/custom_turns.py) end to end: dialogue test, document, browser script, post."""
 
 from __future__ import annotations
 
