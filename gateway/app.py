@@ -24,10 +24,12 @@ import ray
 from aiohttp import web
 from ray.exceptions import RayActorError
 
-from gateway.render import RenderContext, render, render_notice, render_retry, render_root
-from gateway.wire import parse_result
-from runtime import (BadResult, CallBusy, CallConfig, CallEnded, CallNotFound, CallPool, FutureTurn, Reply,
-                     StoreError, UnknownDialogue, find_call_actor, import_dialogues, lookup, read_checkpoint)
+from gateway.render import DocumentHook, RenderContext, render, render_notice, render_retry, render_root
+from gateway.wire import decode_form, parse_result
+from runtime import (BadResult, CallBusy, CallConfig, CallEnded, CallNotFound, CallPool, DocumentSettings,
+                     FutureTurn, Reply, StoreError, UnknownDialogue, find_call_actor, import_dialogues, lookup,
+                     read_checkpoint)
+from runtime.settings import NO_SETTINGS
 
 log = logging.getLogger("rayvr.gateway")
 
@@ -53,6 +55,8 @@ class GatewayConfig:
         fetch_audio: audio played while a submit is in flight (a URL), or None.
         failure_text: what the caller hears when the call cannot go on.
         base_path: the path prefix under which the gateway is mounted.
+        document_hooks: functions ``hook(root, turn, ctx)`` that post-process every
+            turn's document, in order (vendor extensions; see :data:`gateway.render.DocumentHook`).
     """
 
     calls: CallConfig = field(default_factory=CallConfig)
@@ -67,6 +71,7 @@ class GatewayConfig:
     fetch_audio: str | None = None
     failure_text: str = "We are sorry, a technical problem has occurred. Goodbye."
     base_path: str = ""
+    document_hooks: tuple[DocumentHook, ...] = ()
 
 
 class _Handles:
@@ -106,19 +111,21 @@ class Gateway:
 
     # --- helpers ---------------------------------------------------------------------------
 
-    def _context(self, call_id: str, seq: int) -> RenderContext:
+    def _context(self, call_id: str, seq: int, settings: DocumentSettings = NO_SETTINGS) -> RenderContext:
         base = self.config.base_path
         return RenderContext(call_id=call_id, seq=seq, submit_url=f"{base}/calls/{call_id}/turns/{seq}",
                              root_url=f"{base}/root.vxml", lang=self.config.lang,
                              submit_retries=self.config.submit_retries,
                              fetch_timeout_s=self.config.fetch_timeout_s, fetch_audio=self.config.fetch_audio,
-                             failure_text=self.config.failure_text)
+                             failure_text=self.config.failure_text, settings=settings)
 
     def _document(self, reply: Reply) -> web.Response:
         try:
-            body = render(reply.turn, self._context(reply.call_id, reply.seq))
-        except (TypeError, ValueError):
-            # A turn the renderer refuses (no renderer for its type, a value VoiceXML cannot carry).
+            body = render(reply.turn, self._context(reply.call_id, reply.seq, reply.settings),
+                          self.config.document_hooks)
+        except Exception:
+            # A turn the renderer refuses (no renderer for its type, a value VoiceXML cannot carry), or a
+            # failing document hook: the browser still gets a valid document.
             log.exception("turn %r cannot be rendered", reply.turn, extra={"call_id": reply.call_id, "turn": reply.seq})
             return self._notice(500, self.config.failure_text)
         headers = {"Cache-Control": "no-store", "X-Rayvr-Call": reply.call_id, "X-Rayvr-Turn": str(reply.seq)}
@@ -132,17 +139,26 @@ class Gateway:
 
     @staticmethod
     async def _params(request: web.Request) -> dict[str, Any]:
-        """Query-string and body parameters together (some browsers post namelists in the query)."""
+        """Query-string and body parameters together (some browsers post namelists in the query).
+
+        A urlencoded body is read in the charset its Content-Type declares
+        (see :func:`gateway.wire.decode_form`); a body without a Content-Type
+        is read as urlencoded too. A charset that cannot be read is a 400.
+        """
         merged: dict[str, list[str]] = {}
-        sources = [request.query]
-        if request.method == "POST" and request.can_read_body:
-            try:
-                sources.append(await request.post())
-            except (ValueError, LookupError, UnicodeDecodeError, AssertionError) as error:
-                # A broken multipart body, an unknown charset: the browser's post cannot be read.
-                raise BadResult(f"the request body cannot be read: {error or type(error).__name__}") from None
+        try:
+            sources: list[Any] = [decode_form(request.rel_url.raw_query_string)]
+            if request.method == "POST" and request.can_read_body:
+                if request.content_type in ("", "application/x-www-form-urlencoded") or \
+                        "Content-Type" not in request.headers:
+                    sources.append(decode_form(await request.read(), request.charset))
+                else:
+                    sources.append((await request.post()).items())
+        except (ValueError, LookupError, UnicodeDecodeError, AssertionError) as error:
+            # A broken multipart body, an unknown charset: the browser's post cannot be read.
+            raise BadResult(f"the request body cannot be read: {error or type(error).__name__}") from None
         for source in sources:
-            for key, value in source.items():
+            for key, value in source:
                 if isinstance(value, str):
                     merged.setdefault(key, []).append(value)
         return {key: values[0] if len(values) == 1 else values for key, values in merged.items()}
@@ -261,7 +277,7 @@ class Gateway:
             raise CallBusy("the call's actor is not available", call_id=call_id, turn=seq)
         if seq < checkpoint.seq:
             assert checkpoint.output is not None
-            return Reply(call_id, checkpoint.seq, checkpoint.output, True, repeated=True)
+            return Reply(call_id, checkpoint.seq, checkpoint.output, True, repeated=True, settings=checkpoint.settings)
         raise CallEnded("the call has ended", call_id=call_id, turn=seq)
 
 
@@ -286,6 +302,8 @@ async def _errors_as_vxml(request: web.Request, handler: Callable[[web.Request],
         log.warning("%s %s answered %d: %s", request.method, request.path, error.status, error.reason,
                     extra={"call_id": call_id})
         return gateway._notice(error.status, "This request could not be handled.")
+    except asyncio.CancelledError:
+        raise
     except Exception:
         log.exception("%s %s failed", request.method, request.path, extra={"call_id": call_id})
         return gateway._notice(500, gateway.config.failure_text)

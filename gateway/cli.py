@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--lang", default=_env("LANG", "en-US"), help="default document language [RAYVR_LANG]")
     serve.add_argument("--fetch-audio", default=_env("FETCH_AUDIO", "") or None,
                        help="audio URL played while a turn is submitted [RAYVR_FETCH_AUDIO]")
+    serve.add_argument("--document-hook", action="append", metavar="MODULE:FUNCTION",
+                       help="a function hook(root, turn, ctx) that post-processes every turn's document; repeat "
+                            "for more, applied in order [RAYVR_DOCUMENT_HOOKS, comma-separated]")
     serve.add_argument("--base-path", default=_env("BASE_PATH", ""), help="URL prefix of every route [RAYVR_BASE_PATH]")
     serve.add_argument("--no-dashboard", action="store_true", default=_env("NO_DASHBOARD", "") == "1",
                        help="do not start the Ray dashboard with a local Ray [RAYVR_NO_DASHBOARD=1]")
@@ -54,18 +57,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def document_hooks(args: argparse.Namespace) -> list[str]:
+    """The ``module:function`` names of the document hooks: the flags, else RAYVR_DOCUMENT_HOOKS."""
+    return args.document_hook or _env("DOCUMENT_HOOKS", "").split(",")
+
+
 def serve(args: argparse.Namespace) -> None:
     """Connect to (or start) Ray and run the gateway until interrupted."""
     import ray
     from aiohttp import web
 
     from gateway.app import GatewayConfig, create_app
+    from gateway.hooks import load_hooks
 
     configure_logging(args.log_level)
     modules = tuple(m.strip() for m in args.dialogues.split(",") if m.strip())
     # Dialogue modules next to where rayvr is started are importable, here and in every call actor.
     sys.path.insert(0, os.getcwd())
     import_dialogues(modules)
+    hooks = load_hooks(document_hooks(args))  # before Ray starts: a misspelt hook fails fast
     runtime_env = {"env_vars": {"PYTHONPATH": os.pathsep.join(filter(None, [os.getcwd(), os.environ.get("PYTHONPATH")]))}}
     # Each call logs its own lines; Ray's de-duplication would merge lines of different calls.
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
@@ -79,7 +89,7 @@ def serve(args: argparse.Namespace) -> None:
                        log_level=args.log_level, call_resource=args.call_resource)
     config = GatewayConfig(calls=calls, pool_size=args.pool_size, actor_timeout_s=args.actor_timeout,
                            max_body_bytes=args.max_body, lang=args.lang, fetch_audio=args.fetch_audio,
-                           base_path=args.base_path.rstrip("/"))
+                           base_path=args.base_path.rstrip("/"), document_hooks=hooks)
     log.info("serving dialogues %s on http://%s:%d%s/dialogues/<name>", ", ".join(registered()), args.host,
              args.port, config.base_path)
     web.run_app(create_app(config), host=args.host, port=args.port, print=None, access_log=None)

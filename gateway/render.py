@@ -27,21 +27,27 @@ the common document, which names the application root document
 
 * ``#rayvrSubmit``: POSTs ``rayvr.json(rayvr.result)`` as the form field
   ``result`` (read by :mod:`gateway.wire`).
+
+The call's document settings (:class:`~runtime.settings.DocumentSettings`,
+carried by the context) give the document its language and its
+document-level ``<property>`` elements. Document hooks, the last step before
+the bytes are made, may add vendor extensions to any turn's document.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache, singledispatch
 from importlib import resources
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 from lxml import etree
 
 from gateway.wire import RESULT_FIELD
+from runtime.settings import FETCH_KINDS, NO_SETTINGS, DocumentSettings
 from runtime.speech import Audio, Emphasis, Mark, Paragraph, Part, Pause, Prosody, SayAs, Sentence, Substitute
 from runtime.turns import (Disconnect, Exit, FetchSettings, Grammar, InlineGrammar, Interaction, Message,
                            OutputTurn, Prompt, Turn)
@@ -76,6 +82,8 @@ class RenderContext:
         fetch_timeout_s: how long the browser waits for the answer to a POST.
         fetch_audio: audio played while the browser waits for that answer.
         failure_text: said to the caller when every POST failed, before hanging up.
+        settings: the document settings the call's dialogue set for this turn;
+            their language and fetch audio win over ``lang`` and ``fetch_audio``.
     """
 
     call_id: str
@@ -87,6 +95,23 @@ class RenderContext:
     fetch_timeout_s: int = 10
     fetch_audio: str | None = None
     failure_text: str = "We are sorry, a technical problem has occurred. Goodbye."
+    settings: DocumentSettings = field(default=NO_SETTINGS)
+
+    def effective(self) -> RenderContext:
+        """This context with the dialogue's settings applied to ``lang`` and ``fetch_audio``."""
+        settings = self.settings
+        if settings.lang is None and settings.fetch_audio is None:
+            return self
+        return replace(self, lang=settings.lang or self.lang, fetch_audio=settings.fetch_audio or self.fetch_audio)
+
+
+DocumentHook = Callable[[etree._Element, Turn, RenderContext], None]
+"""Post-processes a turn's document: ``hook(root, turn, ctx)`` changes the ``<vxml>`` element in place.
+
+A hook must be deterministic (the same turn and context, the same change), so
+that a repeated post still gets byte-identical documents, and must leave the
+document valid VoiceXML.
+"""
 
 
 # --- the renderer registry ---------------------------------------------------------------------
@@ -119,8 +144,13 @@ def _renderer_for(turn_type: type) -> Renderer[Any]:
 # --- documents ---------------------------------------------------------------------------------
 
 
-def render(turn: Turn, ctx: RenderContext) -> bytes:
-    """The VoiceXML document for ``turn``: its form, plus the submission machinery for output turns."""
+def render(turn: Turn, ctx: RenderContext, hooks: Iterable[DocumentHook] = ()) -> bytes:
+    """The VoiceXML document for ``turn``: its form, plus the submission machinery for output turns.
+
+    The language is the turn's own, else the dialogue's settings', else the
+    context's. ``hooks`` then post-process the document, in order.
+    """
+    ctx = ctx.effective()
     form = _renderer_for(type(turn))(turn, ctx)
     # Last turns have no language of their own; their closing message's prompts carry it.
     root = _document(getattr(turn, "lang", None) or ctx.lang, ctx.root_url, ctx)
@@ -128,6 +158,12 @@ def render(turn: Turn, ctx: RenderContext) -> bytes:
         _submission(root, ctx, form, _RESULT_EXPR, ctx.submit_url)
     else:
         root.append(form)
+    for hook in hooks:
+        try:
+            hook(root, turn, ctx)
+        except Exception as error:
+            error.add_note(f"raised by document hook {getattr(hook, '__qualname__', hook)!r}")
+            raise
     return _serialise(root)
 
 
@@ -167,7 +203,24 @@ def _document(lang: str | None, application: str | None, ctx: RenderContext | No
     if ctx is not None:
         _el(root, "meta", {"name": "rayvr.call", "content": ctx.call_id})
         _el(root, "meta", {"name": "rayvr.turn", "content": str(ctx.seq)})
+        for name, value in document_properties(ctx.settings):
+            _el(root, "property", {"name": name, "value": value})
     return root
+
+
+def document_properties(settings: DocumentSettings) -> list[tuple[str, str]]:
+    """The document-level VoiceXML properties for ``settings``, in a fixed order.
+
+    Fetch audio and its timing first, then the fetch timeout, then each kind's
+    fetch defaults (``audiomaxage``, ...), then the free-form properties in
+    their own order.
+    """
+    named = {"fetchaudio": settings.fetch_audio, "fetchaudiodelay": _ms(settings.fetch_audio_delay_ms),
+             "fetchaudiominimum": _ms(settings.fetch_audio_minimum_ms), "fetchtimeout": _ms(settings.fetch_timeout_ms)}
+    for kind in FETCH_KINDS:
+        # DocumentSettings refuses a per-kind timeout: there is no <kind>fetchtimeout property.
+        named.update(fetch_attributes(getattr(settings, f"{kind}_fetch"), kind))
+    return [(name, value) for name, value in named.items() if value is not None] + list(settings.properties)
 
 
 def _submission(root: etree._Element, ctx: RenderContext, form: etree._Element | None, result_expr: str,
@@ -433,6 +486,23 @@ def _decimal(weight: float) -> str:
 
 
 # --- elements ----------------------------------------------------------------------------------
+
+
+def element(parent: etree._Element | None, tag: str, attrs: Mapping[str, str | None] | None = None,
+            text: str | None = None) -> etree._Element:
+    """A VoiceXML element for a custom turn's renderer or a document hook.
+
+    ``tag`` is put in the VoiceXML namespace; attributes whose value is
+    ``None`` are left out; the element is appended to ``parent`` if given.
+    lxml escapes ``text`` and the attribute values.
+    """
+    return _el(parent, tag, attrs, text)
+
+
+def add_prompt(parent: etree._Element, prompt: Prompt, lang: str | None = None) -> None:
+    """Append ``prompt`` to ``parent`` as the core turns do: its parts, barge-in and language (else ``lang``)."""
+    _prompt(parent, prompt, lang)
+
 
 
 def _q(tag: str) -> str:

@@ -26,13 +26,19 @@ otherwise the first registered key present (not null); otherwise a non-empty
 
 Anything else (no ``result`` field, bad JSON, a value of the wrong type) is a
 :class:`~runtime.errors.BadResult` whose message says what is wrong.
+
+The form fields themselves come from the body and from the query string
+(some browsers post a namelist in the query string), both read by
+:func:`decode_form`.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes
 from typing import Any, Callable, Mapping, NoReturn
 
 from runtime import _codec
@@ -43,6 +49,7 @@ from runtime.results import (HANGUP_EVENT, Event, Hypothesis, InputResult, MarkR
 RESULT_FIELD = "result"
 MAX_DEPTH = 32  # far beyond any real interpretation; deeper data cannot travel or be journaled safely
 INPUT_MODES = ("dtmf", "voice")
+MAX_FORM_FIELDS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +80,69 @@ def result_reader(key: str) -> Callable[[Reader], Reader]:
     return register
 
 
-def parse_result(fields: Mapping[str, str]) -> InputResult:
-    """The typed result in ``fields``, the merged query-string and body parameters of the POST."""
+def decode_form(data: bytes | str, charset: str | None = None,
+                max_fields: int = MAX_FORM_FIELDS) -> list[tuple[str, str]]:
+    """The ``(name, value)`` fields of an ``application/x-www-form-urlencoded`` body or query string, in order.
+
+    ``+`` is a space; percent escapes and raw bytes are text in ``charset``,
+    the one the post declares (any spelling: ``UTF-8``, ``utf8``,
+    ``ISO-8859-1``). Without a declared charset (or with an empty one) a
+    field is read as UTF-8 and, if it is not valid UTF-8, as ISO-8859-1, the
+    charset older browsers use without saying so. A field without ``=`` has
+    an empty value.
+
+    Raises:
+        ValueError: the charset is unknown, a field is not valid in the
+            declared charset, or there are more than ``max_fields`` fields.
+    """
+    if charset:  # an empty charset parameter says nothing
+        try:
+            charset = codecs.lookup(charset).name
+            b"a".decode(charset)  # refuses codecs that are not text encodings (base64, rot13)
+        except UnicodeDecodeError:
+            pass  # a text encoding in which one byte "a" is not text (UTF-16): still a charset
+        except LookupError:
+            raise ValueError(f"the form declares charset {charset!r}, which is not a known charset") from None
+    # A query string arrives as text the HTTP parser decoded as UTF-8 (raw bytes it could not decode kept
+    # as surrogates): encoding it back gives the bytes that were sent.
+    raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
+    fields: list[tuple[str, str]] = []
+    for pair in raw.split(b"&"):
+        if not pair:
+            continue
+        if len(fields) == max_fields:
+            raise ValueError(f"the form has more than {max_fields} fields")
+        name, _, value = pair.partition(b"=")
+        fields.append((_form_text(name, charset), _form_text(value, charset)))
+    return fields
+
+
+def _form_text(raw: bytes, charset: str | None) -> str:
+    data = unquote_to_bytes(raw.replace(b"+", b" "))
+    if not charset:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data.decode("iso-8859-1")
+    try:
+        return data.decode(charset)
+    except UnicodeDecodeError as error:
+        raise ValueError(f"a form field is not valid {charset}: {error.reason} at byte {error.start}") from None
+
+
+def parse_result(fields: Mapping[str, str | list[str]]) -> InputResult:
+    """The typed result in ``fields``, the merged query-string and body parameters of the POST.
+
+    A ``result`` given more than once (in the query string and in the body)
+    counts once if every copy is the same.
+    """
     raw = fields.get(RESULT_FIELD)
+    if isinstance(raw, list) and raw and all(copy == raw[0] for copy in raw):
+        raw = raw[0]
     if raw is None:
         bad(f"the post has no {RESULT_FIELD!r} field")
+    if isinstance(raw, list):
+        bad(f"the post has {len(raw)} different {RESULT_FIELD!r} fields")
     if not isinstance(raw, str):
         bad(f"the {RESULT_FIELD!r} field is {type(raw).__name__}, not text")
     try:

@@ -29,6 +29,7 @@ from runtime.errors import (BadResult, CallBusy, CallEnded, CallNotFound, CallTr
                             UnknownDialogue)
 from runtime.results import (HANGUP_EVENT, TRANSFER_EVENT, Event, Hypothesis, InputResult, MarkReached, NoInput,
                              NoMatch, Played, Recognition, event, event_family)
+from runtime.settings import FETCH_KINDS, DocumentSettings
 from runtime.speech import Audio, Emphasis, Mark, Paragraph, Pause, Prosody, SayAs, Sentence, Substitute
 from runtime.transfers import (BlindTransfer, BridgeTransfer, ConsultationTransfer, Transfer, TransferFailed,
                                TransferResult, TransferStatus)
@@ -39,7 +40,7 @@ __all__ = [
     "NAMESPACE", "Audio", "BadResult", "BlindTransfer", "BridgeTransfer", "Call", "CallActor", "CallBusy",
     "CallConfig", "CallEnded", "CallNotFound", "CallPool", "CallRunner", "CallTransferred", "Checkpoint",
     "CheckpointStore", "ConsultationTransfer", "DialogueError", "Disconnect", "Disconnected",
-    "DtmfSettings", "Emphasis", "Event", "Exit", "FetchSettings", "FencingError", "FutureTurn", "Grammar", "HANGUP_EVENT",
+    "DocumentSettings", "DtmfSettings", "Emphasis", "Event", "Exit", "FETCH_KINDS", "FetchSettings", "FencingError", "FutureTurn", "Grammar", "HANGUP_EVENT",
     "HangUp", "Hypothesis", "InlineGrammar", "InputResult", "Interaction", "LastTurn", "Mark",
     "MarkReached", "MemoryStore", "Message", "NoInput", "NoMatch", "NonDeterminismError", "OutputTurn",
     "Paragraph", "Pause", "Played", "Prompt", "Prosody", "RayKVStore", "RayvrError", "Recognition",

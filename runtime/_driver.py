@@ -34,6 +34,7 @@ from runtime import _codec
 from runtime.errors import (CallTransferred, DialogueError, Disconnected, HangUp, NonDeterminismError, RayvrError,
                             StepFailed, UnjournaledAwaitError)
 from runtime.results import HANGUP_EVENT, TRANSFER_EVENT, Event, InputResult
+from runtime.settings import NO_SETTINGS, DocumentSettings
 from runtime.turns import Disconnect, Exit, LastTurn, Message, OutputTurn, Prompt
 
 log = logging.getLogger("rayvr.driver")
@@ -47,10 +48,11 @@ DEFAULT_FAILURE_MESSAGE = "We are sorry, a technical problem has occurred. Pleas
 
 
 class _TurnRequest:
-    __slots__ = ("turn",)
+    __slots__ = ("turn", "settings")
 
-    def __init__(self, turn: OutputTurn) -> None:
+    def __init__(self, turn: OutputTurn, settings: DocumentSettings | None) -> None:
         self.turn = turn
+        self.settings = settings
 
     def __await__(self) -> Generator["_TurnRequest", Any, Any]:
         return (yield self)
@@ -81,8 +83,13 @@ class Call:
         self.id = call_id
         self.params = params
 
-    def turn(self, turn: OutputTurn) -> Awaitable[Any]:
+    def turn(self, turn: OutputTurn, settings: DocumentSettings | None = None) -> Awaitable[Any]:
         """Show ``turn`` to the caller and give back the caller's result.
+
+        Args:
+            turn: what to show.
+            settings: document settings for this turn only, on top of the
+                call's (:meth:`configure`).
 
         Raises:
             HangUp: the caller hung up during this turn.
@@ -91,7 +98,38 @@ class Call:
         if not isinstance(turn, OutputTurn):
             raise TypeError(f"call.turn takes an output turn such as Message or Interaction, not "
                             f"{type(turn).__qualname__}; return last turns (Exit, Disconnect) from run")
-        return _TurnRequest(turn)
+        if settings is not None and not isinstance(settings, DocumentSettings):
+            raise TypeError(f"settings must be DocumentSettings, not {type(settings).__qualname__}")
+        return _TurnRequest(turn, settings)
+
+    @property
+    def settings(self) -> DocumentSettings:
+        """The call-wide document settings (language, fetching, properties) in force now."""
+        return self._driver.settings
+
+    def configure(self, settings: DocumentSettings | None = None, /, *, replace: bool = False,
+                  **fields: Any) -> DocumentSettings:
+        """Change the call-wide document settings of every later turn, last turns included.
+
+        ``call.configure(lang="fr-FR", properties={"bargeintype": "hotword"})``
+        or ``call.configure(DocumentSettings(...))``. What is given is merged
+        over the current settings (fields it sets win, properties merge by
+        name); with ``replace=True`` it replaces them, so
+        ``call.configure(replace=True)`` clears every call-wide setting.
+
+        Nothing is journaled: ``run`` makes the same calls when it is
+        replayed, and each turn's record keeps the settings it was shown with.
+
+        Returns:
+            The call-wide settings now in force.
+        """
+        change = settings if settings is not None else NO_SETTINGS
+        if not isinstance(change, DocumentSettings):
+            raise TypeError(f"settings must be DocumentSettings, not {type(change).__qualname__}")
+        if fields:
+            change = change.merged(DocumentSettings(**fields))
+        self._driver.settings = change if replace else self._driver.settings.merged(change)
+        return self._driver.settings
 
     def step(self, fn: Callable[..., Any], *args: Any, name: str | None = None, **kwargs: Any) -> Awaitable[Any]:
         """Run a back-end call once and journal its result (plain data only).
@@ -118,11 +156,12 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """Where the dialogue stopped: the turn shown as ``seq``, and whether it is the last."""
+    """Where the dialogue stopped: the turn shown as ``seq``, whether it is the last, and its document settings."""
 
     seq: int
     turn: OutputTurn | LastTurn
     final: bool
+    settings: DocumentSettings = NO_SETTINGS
 
 
 def failure_turn(dialogue: Any, error: RayvrError) -> LastTurn:
@@ -156,6 +195,7 @@ class Driver:
         self.position = 0  # next journal entry to replay; == len(journal) when live
         self.seq = 0
         self.failure: RayvrError | None = None
+        self.settings: DocumentSettings = NO_SETTINGS  # call-wide; set by Call.configure
         self._call = Call(self, call_id, params)
         self._coro: Coroutine[Any, Any, Any] | None = None
         self._hung_up = False
@@ -254,7 +294,7 @@ class Driver:
                 entry = self._next_entry("in", ())
                 assert entry is not None
                 return self._delivery(entry[2])
-            return Outcome(self.seq, turn, final=False)
+            return Outcome(self.seq, turn, final=False, settings=self.settings.merged(request.settings))
         if isinstance(request, _StepRequest):
             return await self._step(request)
         return ("throw", UnjournaledAwaitError(
@@ -308,7 +348,7 @@ class Driver:
             except NonDeterminismError as error:
                 # Replay cannot reach the recorded state; the caller of the driver decides what to show.
                 self.failure = self.failure or error
-        return Outcome(self.seq, turn, final=True)
+        return Outcome(self.seq, turn, final=True, settings=self.settings)
 
 
 def _describe(entry: Entry) -> str:

@@ -17,6 +17,7 @@ from runtime._stores import CheckpointStore
 from runtime.errors import (CallEnded, CallNotFound, FencingError, FutureTurn, NonDeterminismError,
                             RayvrError)
 from runtime.results import InputResult
+from runtime.settings import NO_SETTINGS, DocumentSettings
 from runtime.turns import Disconnect, LastTurn, OutputTurn
 
 log = logging.getLogger("rayvr.call")
@@ -29,7 +30,9 @@ class Reply:
     """What a turn produced: the document to show as ``seq``, and whether the call ends with it.
 
     ``repeated`` is true when the turn had already been processed and the
-    stored output is given again (a retried or duplicate post).
+    stored output is given again (a retried or duplicate post). ``settings``
+    are the document settings the turn is shown with (the call's, with the
+    turn's own on top), as stored with it.
     """
 
     call_id: str
@@ -37,6 +40,7 @@ class Reply:
     turn: OutputTurn | LastTurn
     final: bool
     repeated: bool = False
+    settings: DocumentSettings = NO_SETTINGS
 
 
 @dataclass(slots=True)
@@ -50,12 +54,19 @@ class Checkpoint:
     output: OutputTurn | LastTurn | None = None
     final: bool = False
     ended_by: str | None = None
+    settings: DocumentSettings = NO_SETTINGS
 
 
 def encode_record(seq: int, entries: list[Entry], output: OutputTurn | LastTurn, final: bool,
-                  **header: Any) -> bytes:
-    """One turn's record: the journal entries it added and the output it showed."""
+                  settings: DocumentSettings = NO_SETTINGS, **header: Any) -> bytes:
+    """One turn's record: the journal entries it added, the output it showed and that output's settings.
+
+    The settings are written only when some are set, so a call that never
+    configures anything has the same records as before settings existed.
+    """
     record = {"v": FORMAT_VERSION, "seq": seq, "entries": entries, "output": output, "final": final}
+    if settings != NO_SETTINGS:
+        record["settings"] = settings
     record.update(header)
     return _codec.pack(record)
 
@@ -72,6 +83,7 @@ def read_checkpoint(store: CheckpointStore, call_id: str) -> Checkpoint | None:
             raise RayvrError(f"checkpoint record format {record.get('v')} is not supported", call_id=call_id)
         checkpoint.journal.extend(record["entries"])
         checkpoint.seq, checkpoint.output, checkpoint.final = record["seq"], record["output"], record["final"]
+        checkpoint.settings = record.get("settings", NO_SETTINGS)  # those of this record's output
         checkpoint.ended_by = record.get("ended_by", checkpoint.ended_by)
     return checkpoint
 
@@ -202,7 +214,7 @@ class CallRunner:
         seq = self.checkpoint.seq
         driver.journal.extend([["in", seq, result], ["failed", str(self._broken)],
                                ["out", seq + 1, type(turn).__name__, turn.name]])
-        return Outcome(seq + 1, turn, final=True)
+        return Outcome(seq + 1, turn, final=True, settings=driver.settings)
 
     def end_idle(self, idle_seconds: float) -> Reply | None:
         """End a call nobody has posted to for too long; its last record says why."""
@@ -211,11 +223,13 @@ class CallRunner:
         if checkpoint is None or checkpoint.final:
             return None
         turn = Disconnect(name="idle-timeout")
+        settings = self._driver.settings if self._driver is not None else checkpoint.settings
         entries: list[Entry] = [["idle", round(idle_seconds, 3)], ["out", checkpoint.seq + 1, "Disconnect", turn.name]]
         self.store.append(self.call_id, checkpoint.seq + 1,
-                          encode_record(checkpoint.seq + 1, entries, turn, True, ended_by="idle-timeout"))
+                          encode_record(checkpoint.seq + 1, entries, turn, True, settings, ended_by="idle-timeout"))
         checkpoint.journal.extend(entries)
         checkpoint.seq, checkpoint.output, checkpoint.final = checkpoint.seq + 1, turn, True
+        checkpoint.settings = settings
         log.warning("ended after %.0f s without a post", idle_seconds,
                     extra={"call_id": self.call_id, "turn": checkpoint.seq})
         return self._stored_reply()
@@ -226,7 +240,7 @@ class CallRunner:
         if outcome.final:
             header["ended_by"] = "failure" if driver.failure or self._broken else "dialogue"
         try:
-            record = encode_record(outcome.seq, entries, outcome.turn, outcome.final, **header)
+            record = encode_record(outcome.seq, entries, outcome.turn, outcome.final, outcome.settings, **header)
             self.store.append(self.call_id, outcome.seq, record)
         except Exception:
             # The driver ran ahead of what is durable: forget it and rebuild from the store later.
@@ -234,6 +248,7 @@ class CallRunner:
             raise
         checkpoint.journal.extend(entries)
         checkpoint.seq, checkpoint.output, checkpoint.final = outcome.seq, outcome.turn, outcome.final
+        checkpoint.settings = outcome.settings
         if outcome.final:
             checkpoint.ended_by = header["ended_by"]
         self.checkpoint = checkpoint
@@ -241,4 +256,4 @@ class CallRunner:
     def _stored_reply(self, repeated: bool = False) -> Reply:
         checkpoint = self.checkpoint
         assert checkpoint is not None and checkpoint.output is not None
-        return Reply(self.call_id, checkpoint.seq, checkpoint.output, checkpoint.final, repeated)
+        return Reply(self.call_id, checkpoint.seq, checkpoint.output, checkpoint.final, repeated, checkpoint.settings)

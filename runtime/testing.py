@@ -31,6 +31,7 @@ from runtime._stores import MemoryStore
 from runtime.errors import RayvrError
 from runtime.results import (HANGUP_EVENT, TRANSFER_EVENT, Event, Hypothesis, InputResult, MarkReached, NoInput,
                              NoMatch, Played, Recognition, event)
+from runtime.settings import DocumentSettings
 from runtime.speech import Audio, Part
 from runtime.transfers import TransferFailed, TransferResult, TransferStatus
 from runtime.turns import LastTurn, Message, OutputTurn
@@ -90,6 +91,11 @@ class DialogueTest:
     def turn(self) -> OutputTurn | LastTurn:
         """The turn the caller is being shown now."""
         return self.reply.turn
+
+    @property
+    def settings(self) -> DocumentSettings:
+        """The document settings the current turn is shown with (the call's, with the turn's own on top)."""
+        return self.reply.settings
 
     @property
     def text(self) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
-from runtime import Call, Exit, Message, dialogue
+from runtime import (Call, DocumentSettings, Event, Exit, Grammar, HangUp, InputResult, Interaction, Message, Prompt,
+                     Recognition, dialogue)
 
 
 async def _slow(seconds: float) -> str:
@@ -21,3 +23,47 @@ class SlowStep:
         outcome = await call.step(_slow, float(call.params.get("seconds", "3")), name="slow")
         await call.turn(Message(f"The back end said {outcome}.", name="result"))
         return Exit()
+
+
+def _texts(result: InputResult) -> list[str]:
+    """What a result carried, as text: a recognition's utterance and interpretation, an event's name and message."""
+    if isinstance(result, Recognition):
+        return [result.utterance, json.dumps(result.interpretation, ensure_ascii=False)]
+    if isinstance(result, Event):
+        return [result.name, result.message]
+    return []
+
+
+@dialogue("echo")
+class Echo:
+    """Says back exactly what it received, one prompt per text, until the caller hangs up.
+
+    First the ``text`` start parameter, then each result's utterance and its
+    interpretation as JSON (or an event's name and message). The exit returns
+    every text it heard, in order.
+    """
+
+    async def run(self, call: Call) -> Exit:
+        said = [call.params.get("text", "")]
+        heard = list(said)
+        try:
+            while True:
+                result = await call.turn(Interaction(*(Prompt(text) for text in said if text), dtmf=Grammar(
+                    "builtin:dtmf/digits"), speech=Grammar("https://grammars.example/anything.grxml"), name="echo"))
+                said = _texts(result)
+                heard.extend(said)
+        except HangUp:
+            return Exit(variables={"heard": heard})
+
+
+@dialogue("configured")
+class Configured:
+    """Sets call-wide document settings, adds some for its first turn, then changes its language."""
+
+    async def run(self, call: Call) -> Exit:
+        call.configure(lang="fr-FR", fetch_audio="/audio/hold.wav", properties={"bargeintype": "hotword"})
+        await call.turn(Message("Bonjour.", name="greeting"),
+                        settings=DocumentSettings(fetch_audio_delay_ms=500, properties={"com.example.tone": "warm"}))
+        call.configure(lang=call.params.get("lang", "de-DE"))
+        await call.turn(Message("Guten Tag.", name="second"))
+        return Exit(message=Message("Auf Wiedersehen."))
