@@ -86,7 +86,8 @@ class Call:
         """
         if not isinstance(turn, OutputTurn):
             raise TypeError(f"call.turn takes an output turn such as Message or Interaction, not "
-                            f"{type(turn).__qualname__}; return last turns (Exit, Disconnect) from run")
+                            f"{type(turn).__qualname__}; return last turns (Exit, Disconnect, Return, Goto, "
+                            "Submit) from run")
         return _TurnRequest(turn)
 
     def step(self, fn: Callable[..., Any], *args: Any, name: str | None = None, **kwargs: Any) -> Awaitable[Any]:
