@@ -29,8 +29,10 @@ from runtime.errors import (BadResult, CallBusy, CallEnded, CallNotFound, Dialog
 from runtime.results import (HANGUP_EVENT, Event, Hypothesis, InputResult, MarkReached, NoInput, NoMatch,
                              Played, Recognition, event)
 from runtime.speech import Audio, Emphasis, Mark, Paragraph, Pause, Prosody, SayAs, Sentence, Substitute
-from runtime.turns import (Disconnect, DtmfSettings, Exit, FetchSettings, Grammar, InlineGrammar, Interaction, LastTurn,
-                           Message, OutputTurn, Prompt)
+from runtime.invocations import (RETURNED, ObjectCall, Ref, Script, Subdialog, Value, connection_info,
+                                 phone_number)
+from runtime.turns import (Disconnect, DtmfSettings, Exit, Expr, FetchSettings, Goto, Grammar, InlineGrammar,
+                           Interaction, LastTurn, Message, OutputTurn, Prompt, Return, Submit)
 
 __all__ = [
     "NAMESPACE", "Audio", "BadResult", "Call", "CallActor", "CallBusy", "CallConfig", "CallEnded", "CallNotFound",
@@ -43,4 +45,6 @@ __all__ = [
     "TurnError", "UnjournaledAwaitError", "UnknownDialogue", "actor_name", "configure_logging",
     "create_call_actor", "dialogue", "event", "find_call_actor", "import_dialogues", "lookup",
     "read_checkpoint", "register", "registered", "wire",
+    "Expr", "Goto", "ObjectCall", "RETURNED", "Ref", "Return", "Script", "Subdialog", "Submit", "Value",
+    "connection_info", "phone_number",
 ]

@@ -22,12 +22,14 @@ the call from its checkpoint, as a restarted actor would.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from runtime import _codec
 from runtime._registry import lookup, register
 from runtime._runner import CallRunner, Reply, read_checkpoint
 from runtime._stores import MemoryStore
+from runtime.invocations import Value
 from runtime.results import (HANGUP_EVENT, Event, Hypothesis, InputResult, MarkReached, NoInput, NoMatch,
                              Played, Recognition)
 from runtime.speech import Audio, Part
@@ -145,6 +147,14 @@ class DialogueTest:
     def event(self, name: str, message: str = "") -> OutputTurn | LastTurn:
         """The browser raised event ``name``."""
         return self.answer(Event(name, message))
+
+    def value(self, value: Any = None) -> OutputTurn | LastTurn:
+        """A script, subdialog or object turn produced ``value``.
+
+        ``value`` goes through JSON first, as it would from the browser: tuples
+        arrive as lists and dict keys as strings.
+        """
+        return self.answer(Value(json.loads(json.dumps(value, allow_nan=False))))
 
     def hang_up(self) -> OutputTurn | LastTurn:
         """The caller hangs up during the current turn."""
