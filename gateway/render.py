@@ -291,7 +291,7 @@ def _submit(turn: Submit, ctx: RenderContext) -> etree._Element:
     return form
 
 
-def _closing(turn: Any) -> tuple[etree._Element, etree._Element]:
+def _closing(turn: Exit | Disconnect | Return | Goto | Submit) -> tuple[etree._Element, etree._Element]:
     """A last turn's form and block, with the turn's closing message (if any) already in the block."""
     form = _el(None, "form")
     block = _el(form, "block")
@@ -314,7 +314,7 @@ def _expression(value: Any, name: str = "value") -> str:
 
 
 def _literal_or_expr(value: str | Expr | None, literal: str, expr: str) -> dict[str, str | None]:
-    """``{literal: value}`` for text (a URL, a name), ``{expr: source}`` for an :class:`Expr`, nothing for None."""
+    """``{expr: source}`` for an :class:`Expr`, else ``{literal: value}`` (text such as a URL; None is left out)."""
     if isinstance(value, Expr):
         return {expr: value.source}
     return {literal: value}

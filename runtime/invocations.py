@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from runtime import _values
 from runtime._codec import wire
@@ -83,7 +83,8 @@ def _fetch(settings: FetchSettings | None) -> FetchSettings | None:
     return settings
 
 
-def _params(params: Mapping[str, Any], name_check: Any, refs: bool, what: str) -> dict[str, Any]:
+def _params(params: Mapping[str, Any], name_check: Callable[[str, str], str], refs: bool,
+            what: str) -> dict[str, Any]:
     if not isinstance(params, Mapping):
         raise TypeError(f"{what} parameters must be a dict of names to values, not {type(params).__qualname__}")
     for name, value in params.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -383,6 +384,14 @@ def test_malformed_values_are_bad_results(raw: str, says: str) -> None:
 def test_a_null_value_key_is_no_value() -> None:
     # rayvr.value always posts an object; a bare null is a document that set no value.
     assert parse_result({"result": '{"value": null}'}) == Played()
+
+
+def test_the_connection_script_is_ecmascript_3() -> None:
+    code = connection_info().code or ""
+    forbidden = {r"\blet\b": "let", r"\bconst\b": "const", r"=>": "arrow function", r"\bJSON\b": "JSON object",
+                 r"`": "template literal", r"\.(isArray|keys|forEach|map|filter|trim)\b": "ES5 method",
+                 r",\s*[}\]]": "trailing comma"}
+    assert [what for pattern, what in forbidden.items() if re.search(pattern, code)] == []
 
 
 # --- phone numbers -----------------------------------------------------------------------------
