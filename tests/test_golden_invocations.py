@@ -6,6 +6,7 @@ import pytest
 
 from gateway.render import RenderContext, render
 from golden import assert_golden
+from runtime._codec import pack, unpack
 from runtime import (Disconnect, Exit, Expr, FetchSettings, Goto, Message, ObjectCall, Prompt, Ref, Return, Script,
                      Subdialog, Submit, connection_info)
 
@@ -65,3 +66,11 @@ CASES = {
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_invocations_and_last_turns_match_their_golden_documents(name: str) -> None:
     assert_golden(name, render(CASES[name], CTX))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_turn_survives_the_checkpoint_codec_and_renders_the_same(name: str) -> None:
+    # A restarted call shows the turn read back from its checkpoint.
+    restored = unpack(pack(CASES[name]))
+    assert restored == CASES[name]
+    assert render(restored, CTX) == render(CASES[name], CTX)
