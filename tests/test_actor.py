@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -83,5 +84,7 @@ def test_rayvr_serve_joins_a_cluster_and_serves_calls(ray_cluster, tmp_path: Pat
         process.wait(60)
         log.close()
     output = (tmp_path / "serve.log").read_text()
-    assert "serving dialogues hello, menu" in output
+    served = re.search(r"serving dialogues (.*?) on http", output)
+    assert served is not None, output
+    assert {"hello", "menu", "address-check", "postcode"} <= set(served.group(1).split(", "))
     assert f"call_id={first.headers['X-Rayvr-Call']}" in output
