@@ -49,8 +49,9 @@ from lxml import etree
 from gateway.wire import RESULT_FIELD
 from runtime.settings import FETCH_KINDS, NO_SETTINGS, DocumentSettings
 from runtime.speech import Audio, Emphasis, Mark, Paragraph, Part, Pause, Prosody, SayAs, Sentence, Substitute
-from runtime.turns import (Disconnect, Exit, FetchSettings, Grammar, InlineGrammar, Interaction, Message,
-                           OutputTurn, Prompt, Turn)
+from runtime._values import IDENTIFIER, RESERVED
+from runtime.turns import (Disconnect, Exit, Expr, FetchSettings, Goto, Grammar, InlineGrammar, Interaction, Message,
+                           OutputTurn, Prompt, Return, Submit, Turn)
 
 VXML_NS = "http://www.w3.org/2001/vxml"
 SRGS_NS = "http://www.w3.org/2001/06/grammar"
@@ -304,28 +305,89 @@ def _interaction(turn: Interaction, ctx: RenderContext) -> etree._Element:
 
 @renderer(Exit)
 def _exit(turn: Exit, ctx: RenderContext) -> etree._Element:
-    return _ending(turn, "exit")
+    form, block = _closing(turn)
+    value = None if turn.value is None else _expression(turn.value, "the exit value")
+    _el(block, "exit", {"expr": value, "namelist": _declare(block, turn.variables)})
+    return form
 
 
 @renderer(Disconnect)
 def _disconnect(turn: Disconnect, ctx: RenderContext) -> etree._Element:
-    return _ending(turn, "disconnect")
+    form, block = _closing(turn)
+    _el(block, "disconnect", {"namelist": _declare(block, turn.variables)})
+    return form
 
 
-def _ending(turn: Exit | Disconnect, element: str) -> etree._Element:
-    """A form that plays the closing message, declares the variables and ends with ``<exit>``/``<disconnect>``."""
+@renderer(Return)
+def _return(turn: Return, ctx: RenderContext) -> etree._Element:
+    form, block = _closing(turn)
+    namelist = _declare(block, turn.variables)
+    _el(block, "return", {"namelist": namelist, **_literal_or_expr(turn.event, "event", "eventexpr"),
+                          **_literal_or_expr(turn.event_message, "message", "messageexpr")})
+    return form
+
+
+@renderer(Goto)
+def _goto(turn: Goto, ctx: RenderContext) -> etree._Element:
+    form, block = _closing(turn)
+    _el(block, "goto", {**_literal_or_expr(turn.next, "next", "expr"), **fetch_attributes(turn.fetch),
+                        "fetchaudio": turn.fetch_audio})
+    return form
+
+
+@renderer(Submit)
+def _submit(turn: Submit, ctx: RenderContext) -> etree._Element:
+    form, block = _closing(turn)
+    namelist = _declare(block, turn.variables)
+    _el(block, "submit", {**_literal_or_expr(turn.next, "next", "expr"), **fetch_attributes(turn.fetch),
+                          "fetchaudio": turn.fetch_audio, "method": turn.method, "enctype": turn.enctype,
+                          "namelist": namelist})
+    return form
+
+
+def _closing(turn: Exit | Disconnect | Return | Goto | Submit) -> tuple[etree._Element, etree._Element]:
+    """A last turn's form and block, with the turn's closing message (if any) already in the block."""
     form = _el(None, "form")
     block = _el(form, "block")
     if turn.message is not None:
         for prompt in turn.message.prompts:
             _prompt(block, prompt, turn.message.lang)
-    for name, value in turn.variables.items():
-        _el(block, "var", {"name": name, "expr": _js_literal(value, f"variable {name!r}")})
-    _el(block, element, {"namelist": " ".join(turn.variables) or None})
-    return form
+    return form, block
+
+
+def _declare(parent: etree._Element, variables: Mapping[str, Any]) -> str | None:
+    """Declare ``variables`` (plain data or :class:`Expr` values) in ``parent``; their namelist, or None."""
+    for name, value in variables.items():
+        _el(parent, "var", {"name": _variable_name(name), "expr": _expression(value, f"variable {name!r}")})
+    return " ".join(variables) or None
+
+
+def _expression(value: Any, name: str = "value") -> str:
+    """The ECMAScript for ``value``: an :class:`Expr`'s source, or plain data's literal."""
+    return value.source if isinstance(value, Expr) else _js_literal(value, name)
+
+
+def _literal_or_expr(value: str | Expr | None, literal: str, expr: str) -> dict[str, str | None]:
+    """``{expr: source}`` for an :class:`Expr`, else ``{literal: value}`` (text such as a URL; None is left out)."""
+    if isinstance(value, Expr):
+        return {expr: value.source}
+    return {literal: value}
 
 
 # --- ECMAScript values -------------------------------------------------------------------------
+
+_IDENTIFIER = IDENTIFIER  # the rules turns are checked with when they are built
+_RESERVED = RESERVED
+
+
+def _variable_name(name: str) -> str:
+    """``name`` if VoiceXML accepts it as a variable name, else :class:`ValueError`."""
+    if not _IDENTIFIER.fullmatch(name) or name in _RESERVED:
+        raise ValueError(f"{name!r} cannot be a VoiceXML variable name: use an ECMAScript identifier of ASCII "
+                         "letters, digits, '_' and '$' that does not start with a digit or '_', does not end "
+                         "with '$' (unless it is just '$') and is not a reserved word")
+    return name
+
 
 def _js_literal(value: Any, name: str = "value") -> str:
     """An ECMAScript expression for the plain-data ``value``: its JSON, all ASCII.

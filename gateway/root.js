@@ -13,6 +13,7 @@
  *                     "inputmode": "dtmf" | "voice"}, ...],
  *    "mark": null | {"name": "...", "time": ...},
  *    "transfer": {"status": "...", "duration": ...}}   (transfer turns only)
+ *    "value": {"data": ...}}     (only after a script, subdialog or object turn)
  */
 var rayvr = (function () {
     var self = {result: null};
@@ -114,6 +115,47 @@ var rayvr = (function () {
                 inputmode: String(shadow.inputmode)
             }];
         }
+    };
+
+    /* A copy of a value as plain data: boxed primitives unboxed, functions
+     * and undefined as null, objects and arrays copied. Nesting deeper than
+     * MAX_DEPTH levels (a cycle, say) is cut off as null, so serialising the
+     * copy always ends. */
+    var MAX_DEPTH = 32;
+    function plain(value, depth) {
+        var type = typeof value, kind, copy, i, key;
+        if (value === null || type === "undefined" || type === "function") {
+            return null;
+        }
+        if (type !== "object") {
+            return value;
+        }
+        kind = kindOf.call(value);
+        if (kind === "[object String]" || kind === "[object Number]" || kind === "[object Boolean]") {
+            return value.valueOf();
+        }
+        if (depth >= MAX_DEPTH) {
+            return null;
+        }
+        if (value instanceof Array || kind === "[object Array]") {
+            copy = [];
+            for (i = 0; i < value.length; i += 1) {
+                copy.push(plain(value[i], depth + 1));
+            }
+            return copy;
+        }
+        copy = {};
+        for (key in value) {
+            if (typeof value[key] !== "function") {
+                copy[key] = plain(value[key], depth + 1);
+            }
+        }
+        return copy;
+    }
+
+    /* Record the value a script, subdialog or object turn produced. */
+    self.value = function (value) {
+        self.result.value = {data: plain(value, 0)};
     };
 
     /* Serialise a value as JSON. undefined, functions and non-finite numbers

@@ -47,7 +47,7 @@ from runtime.results import (HANGUP_EVENT, Event, Hypothesis, InputResult, MarkR
                              event)
 
 RESULT_FIELD = "result"
-MAX_DEPTH = 32  # far beyond any real interpretation; deeper data cannot travel or be journaled safely
+MAX_DEPTH = 100  # far beyond any real result; much deeper data cannot travel (pickle) or be journaled safely
 INPUT_MODES = ("dtmf", "voice")
 MAX_FORM_FIELDS = 1000
 

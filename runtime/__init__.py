@@ -31,22 +31,25 @@ from runtime.results import (HANGUP_EVENT, TRANSFER_EVENT, Event, Hypothesis, In
                              NoMatch, Played, Recognition, event, event_family)
 from runtime.settings import FETCH_KINDS, DocumentSettings
 from runtime.speech import Audio, Emphasis, Mark, Paragraph, Pause, Prosody, SayAs, Sentence, Substitute
+from runtime.invocations import (RETURNED, ObjectCall, Ref, Script, Subdialog, Value, connection_info,
+                                 phone_number)
 from runtime.transfers import (BlindTransfer, BridgeTransfer, ConsultationTransfer, Transfer, TransferFailed,
                                TransferResult, TransferStatus)
-from runtime.turns import (Disconnect, DtmfSettings, Exit, FetchSettings, Grammar, InlineGrammar, Interaction, LastTurn,
-                           Message, OutputTurn, Prompt)
+from runtime.turns import (Disconnect, DtmfSettings, Exit, Expr, FetchSettings, Goto, Grammar, InlineGrammar,
+                           Interaction, LastTurn, Message, OutputTurn, Prompt, Return, Submit)
 
 __all__ = [
-    "NAMESPACE", "Audio", "BadResult", "BlindTransfer", "BridgeTransfer", "Call", "CallActor", "CallBusy",
+    "actor_name", "Audio", "BadResult", "BlindTransfer", "BridgeTransfer", "Call", "CallActor", "CallBusy",
     "CallConfig", "CallEnded", "CallNotFound", "CallPool", "CallRunner", "CallTransferred", "Checkpoint",
-    "CheckpointStore", "ConsultationTransfer", "DialogueError", "Disconnect", "Disconnected",
-    "DocumentSettings", "DtmfSettings", "Emphasis", "Event", "Exit", "FETCH_KINDS", "FetchSettings", "FencingError", "FutureTurn", "Grammar", "HANGUP_EVENT",
-    "HangUp", "Hypothesis", "InlineGrammar", "InputResult", "Interaction", "LastTurn", "Mark",
-    "MarkReached", "MemoryStore", "Message", "NoInput", "NoMatch", "NonDeterminismError", "OutputTurn",
-    "Paragraph", "Pause", "Played", "Prompt", "Prosody", "RayKVStore", "RayvrError", "Recognition",
-    "Reply", "SayAs", "Sentence", "StepFailed", "StoreError", "StoreUnavailable", "Substitute",
-    "TRANSFER_EVENT", "Transfer", "TransferFailed", "TransferResult", "TransferStatus", "TurnError",
-    "UnjournaledAwaitError", "UnknownDialogue", "actor_name", "configure_logging",
-    "create_call_actor", "dialogue", "event", "event_family", "find_call_actor", "import_dialogues", "lookup",
-    "read_checkpoint", "register", "registered", "wire",
+    "CheckpointStore", "configure_logging", "connection_info", "ConsultationTransfer", "create_call_actor",
+    "dialogue", "DialogueError", "Disconnect", "Disconnected", "DocumentSettings", "DtmfSettings", "Emphasis",
+    "Event", "event", "event_family", "Exit", "Expr", "FencingError", "FETCH_KINDS", "FetchSettings",
+    "find_call_actor", "FutureTurn", "Goto", "Grammar", "HangUp", "HANGUP_EVENT", "Hypothesis",
+    "import_dialogues", "InlineGrammar", "InputResult", "Interaction", "LastTurn", "lookup", "Mark",
+    "MarkReached", "MemoryStore", "Message", "NAMESPACE", "NoInput", "NoMatch", "NonDeterminismError",
+    "ObjectCall", "OutputTurn", "Paragraph", "Pause", "phone_number", "Played", "Prompt", "Prosody",
+    "RayKVStore", "RayvrError", "read_checkpoint", "Recognition", "Ref", "register", "registered", "Reply",
+    "Return", "RETURNED", "SayAs", "Script", "Sentence", "StepFailed", "StoreError", "StoreUnavailable",
+    "Subdialog", "Submit", "Substitute", "Transfer", "TRANSFER_EVENT", "TransferFailed", "TransferResult",
+    "TransferStatus", "TurnError", "UnjournaledAwaitError", "UnknownDialogue", "Value", "wire",
 ]

@@ -97,7 +97,8 @@ class Call:
         """
         if not isinstance(turn, OutputTurn):
             raise TypeError(f"call.turn takes an output turn such as Message or Interaction, not "
-                            f"{type(turn).__qualname__}; return last turns (Exit, Disconnect) from run")
+                            f"{type(turn).__qualname__}; return last turns (Exit, Disconnect, Return, Goto, "
+                            "Submit) from run")
         if settings is not None and not isinstance(settings, DocumentSettings):
             raise TypeError(f"settings must be DocumentSettings, not {type(settings).__qualname__}")
         return _TurnRequest(turn, settings)

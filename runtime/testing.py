@@ -22,6 +22,7 @@ the call from its checkpoint, as a restarted actor would.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from runtime import _codec
@@ -29,6 +30,7 @@ from runtime._registry import lookup, register
 from runtime._runner import CallRunner, Reply, read_checkpoint
 from runtime._stores import MemoryStore
 from runtime.errors import RayvrError
+from runtime.invocations import Value
 from runtime.results import (HANGUP_EVENT, TRANSFER_EVENT, Event, Hypothesis, InputResult, MarkReached, NoInput,
                              NoMatch, Played, Recognition, event)
 from runtime.settings import DocumentSettings
@@ -183,6 +185,14 @@ class DialogueTest:
             raise ValueError(f"{name!r} is not a transfer failure; use error.connection.* or "
                              "error.unsupported.transfer.*")
         return self.answer(failure)
+
+    def value(self, value: Any = None) -> OutputTurn | LastTurn:
+        """A script, subdialog or object turn produced ``value``.
+
+        ``value`` goes through JSON first, as it would from the browser: tuples
+        arrive as lists and dict keys as strings.
+        """
+        return self.answer(Value(json.loads(json.dumps(value, allow_nan=False))))
 
     def hang_up(self) -> OutputTurn | LastTurn:
         """The caller hangs up during the current turn."""

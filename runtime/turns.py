@@ -11,12 +11,13 @@ renderer for it in the gateway.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 from typing import Any, Iterable
 
+from runtime import _values
 from runtime._codec import wire
+from runtime._values import Expr
 from runtime.speech import Part, parts_of
 
 
@@ -245,34 +246,17 @@ class Interaction(OutputTurn):
         object.__setattr__(self, "lang", lang)
 
 
-# --- variables handed to the platform --------------------------------------------------------
-
-_IDENTIFIER = re.compile(r"[A-Za-z$](?:[A-Za-z0-9_$]*[A-Za-z0-9_])?")
-_RESERVED = frozenset("""
-    break case catch continue default delete do else finally for function if in instanceof new return switch
-    this throw try typeof var void while with abstract boolean byte char class const debugger double enum
-    export extends final float goto implements import int interface long native package private protected
-    public short static super synchronized throws transient volatile null true false""".split())
-
-
-def check_variables(variables: dict[str, Any]) -> None:
-    """Refuse variables the browser cannot receive: names must be VoiceXML variable names, values JSON data.
-
-    Raises:
-        ValueError: with the offending name and the rule it breaks.
-    """
-    for name, value in variables.items():
-        if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name) or name in _RESERVED:
-            raise ValueError(f"{name!r} cannot be a VoiceXML variable name: use an ECMAScript identifier of ASCII "
-                             "letters, digits, '_' and '$' that does not start with a digit or '_', does not end "
-                             "with '$' (unless it is just '$') and is not a reserved word")
-        try:
-            json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"variable {name!r} cannot be passed to VoiceXML: {error}") from None
-
-
 # --- last turns ------------------------------------------------------------------------------
+#
+# Variables of last turns are declared in the document from Python values:
+# plain data is passed as its JSON (ECMAScript) literal, an :class:`Expr` is
+# evaluated by the browser.
+
+
+def _closing(message: Message | None) -> Message | None:
+    if message is not None and not isinstance(message, Message):
+        raise TypeError(f"a closing message must be a Message, not {type(message).__qualname__}")
+    return message
 
 
 @wire
@@ -280,27 +264,145 @@ def check_variables(variables: dict[str, Any]) -> None:
 class Exit(LastTurn):
     """End the VoiceXML application (``<exit>``), optionally after a closing message.
 
-    ``variables`` are returned to the platform with the exit.
+    Args:
+        variables: returned to the platform with the exit (``namelist``).
+        message: played before exiting.
+        name: the turn's name, in logs and the journal.
+        value: instead of variables, one value returned to the platform
+            (``<exit expr>``): plain data, or an :class:`Expr` to evaluate.
+            None returns nothing.
     """
 
     variables: dict[str, Any] = field(default_factory=dict)
     message: Message | None = None
     name: str = "exit"
+    value: Any = None
 
     def __post_init__(self) -> None:
-        check_variables(self.variables)
+        object.__setattr__(self, "variables", _values.variables(self.variables))
+        _closing(self.message)
+        if self.value is not None:
+            _values.value_or_expr(self.value, "the exit value")
+            if self.variables:
+                raise ValueError("an exit returns either variables or a value, not both")
 
 
 @wire
 @dataclass(frozen=True, slots=True)
 class Disconnect(LastTurn):
-    """Hang up on the caller (``<disconnect>``), optionally after a closing message."""
+    """Hang up on the caller (``<disconnect>``), optionally after a closing message.
+
+    ``variables`` are returned to the platform with the disconnect (``namelist``).
+    """
 
     variables: dict[str, Any] = field(default_factory=dict)
     message: Message | None = None
     name: str = "disconnect"
 
     def __post_init__(self) -> None:
-        check_variables(self.variables)
+        object.__setattr__(self, "variables", _values.variables(self.variables))
+        _closing(self.message)
 
 
+@wire
+@dataclass(frozen=True, slots=True)
+class Return(LastTurn):
+    """Return to the application that called this dialogue as a subdialog (``<return>``).
+
+    A rayvr dialogue started by another application's ``<subdialog>`` ends
+    with this: either with variables, which the caller receives as the
+    properties of the subdialog's result, or by throwing an event in the
+    caller (``event`` and ``event_message``).
+
+    Args:
+        variables: the values returned (``namelist``).
+        message: played before returning.
+        event: the event to throw in the calling dialogue instead (a name, or
+            an :class:`Expr` giving one).
+        event_message: the event's message (``_message`` in the caller's
+            catch): text, or an :class:`Expr`.
+        name: the turn's name, in logs and the journal.
+    """
+
+    variables: dict[str, Any] = field(default_factory=dict)
+    message: Message | None = None
+    event: str | Expr | None = None
+    event_message: str | Expr | None = None
+    name: str = "return"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "variables", _values.variables(self.variables))
+        _closing(self.message)
+        if self.event is None:
+            if self.event_message is not None:
+                raise ValueError("a return's event_message needs an event")
+            return
+        if self.variables:
+            raise ValueError("a return gives back either variables or an event, not both")
+        if not isinstance(self.event, Expr):
+            _values.token(self.event, "the returned event name")
+        if self.event_message is not None and not isinstance(self.event_message, Expr):
+            _values.xml_text(self.event_message, "the returned event's message")
+
+
+@wire
+@dataclass(frozen=True, slots=True)
+class Goto(LastTurn):
+    """Leave rayvr for another document or application (``<goto next>``).
+
+    The call ends for rayvr; the browser goes on with the document at ``next``.
+
+    Args:
+        next: the document's URL, or an :class:`Expr` that evaluates to it.
+        fetch: how the browser fetches it.
+        fetch_audio: audio played while it is fetched (a URL).
+        message: played before leaving.
+        name: the turn's name, in logs and the journal.
+    """
+
+    next: str | Expr
+    fetch: FetchSettings | None = None
+    fetch_audio: str | None = None
+    message: Message | None = None
+    name: str = "goto"
+
+    def __post_init__(self) -> None:
+        _values.url_or_expr(self.next, "the goto's next document")
+        if self.fetch_audio is not None:
+            _values.url(self.fetch_audio, "the goto's fetch audio")
+        _closing(self.message)
+
+
+@wire
+@dataclass(frozen=True, slots=True)
+class Submit(LastTurn):
+    """Leave rayvr by submitting variables to another server (``<submit>``), which answers with the next document.
+
+    Args:
+        next: the URL the variables are sent to, or an :class:`Expr` that evaluates to it.
+        variables: declared from Python values and sent (``namelist``).
+        method: ``"get"`` or ``"post"``; None leaves the browser's default (GET).
+        enctype: ``"application/x-www-form-urlencoded"`` or (POST only)
+            ``"multipart/form-data"``; None leaves the browser's default.
+        fetch: how the browser fetches the answer.
+        fetch_audio: audio played while it is fetched (a URL).
+        message: played before submitting.
+        name: the turn's name, in logs and the journal.
+    """
+
+    next: str | Expr
+    variables: dict[str, Any] = field(default_factory=dict)
+    method: str | None = None
+    enctype: str | None = None
+    fetch: FetchSettings | None = None
+    fetch_audio: str | None = None
+    message: Message | None = None
+    name: str = "submit"
+
+    def __post_init__(self) -> None:
+        _values.url_or_expr(self.next, "the submit's next URL")
+        object.__setattr__(self, "variables", _values.variables(self.variables))
+        _values.submission(self.method, self.enctype, "a submit")
+        if self.fetch_audio is not None:
+            _values.url(self.fetch_audio, "the submit's fetch audio")
+        _closing(self.message)
