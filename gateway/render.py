@@ -49,7 +49,7 @@ from lxml import etree
 from gateway.wire import RESULT_FIELD
 from runtime.settings import FETCH_KINDS, NO_SETTINGS, DocumentSettings
 from runtime.speech import Audio, Emphasis, Mark, Paragraph, Part, Pause, Prosody, SayAs, Sentence, Substitute
-from runtime._values import IDENTIFIER, RESERVED
+from runtime._values import variable_name
 from runtime.turns import (Disconnect, Exit, Expr, FetchSettings, Goto, Grammar, InlineGrammar, Interaction, Message,
                            OutputTurn, Prompt, Return, Submit, Turn)
 
@@ -376,17 +376,8 @@ def _literal_or_expr(value: str | Expr | None, literal: str, expr: str) -> dict[
 
 # --- ECMAScript values -------------------------------------------------------------------------
 
-_IDENTIFIER = IDENTIFIER  # the rules turns are checked with when they are built
-_RESERVED = RESERVED
-
-
-def _variable_name(name: str) -> str:
-    """``name`` if VoiceXML accepts it as a variable name, else :class:`ValueError`."""
-    if not _IDENTIFIER.fullmatch(name) or name in _RESERVED:
-        raise ValueError(f"{name!r} cannot be a VoiceXML variable name: use an ECMAScript identifier of ASCII "
-                         "letters, digits, '_' and '$' that does not start with a digit or '_', does not end "
-                         "with '$' (unless it is just '$') and is not a reserved word")
-    return name
+# Turns check their variable names when they are built; render applies the same rule once more.
+_variable_name = variable_name
 
 
 def _js_literal(value: Any, name: str = "value") -> str:
