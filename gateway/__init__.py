@@ -4,4 +4,4 @@ Importing the package registers the renderers and result readers of every
 turn family (core turns live in :mod:`gateway.render`).
 """
 
-from gateway import render, wire  # noqa: F401
+from gateway import interaction, render, uploads, wire  # noqa: F401

@@ -7,7 +7,11 @@ Routes:
     ``GET|POST /dialogues/{name}``               start a call (all parameters reach the dialogue)
     ``GET|POST /calls/{call_id}/turns/{seq}``    the browser's result for turn ``seq``
     ``GET /root.vxml``                           the application root document
+    ``GET /recordings/{call_id}/{name}``         a stored recording, for playback
     ``GET /health``                              liveness
+
+A turn's result with audio is posted multipart; the audio is streamed into
+the recordings storage (:mod:`gateway.uploads`), never held whole in memory.
 """
 
 from __future__ import annotations
@@ -22,10 +26,13 @@ from typing import Any, Awaitable, Callable
 
 import ray
 from aiohttp import web
+from multidict import MultiDict
 from ray.exceptions import RayActorError
 
 from gateway.render import RenderContext, render, render_notice, render_retry, render_root
-from gateway.wire import parse_result
+from gateway.storage import DirectoryStorage, RecordingStorage, check_key, served_media_type
+from gateway.uploads import Upload, attach_upload, check_reposted_upload, read_multipart
+from gateway.wire import RESULT_FIELD, parse_result
 from runtime import (BadResult, CallBusy, CallConfig, CallEnded, CallNotFound, CallPool, FutureTurn, Reply,
                      StoreError, UnknownDialogue, find_call_actor, import_dialogues, lookup, read_checkpoint)
 
@@ -52,6 +59,9 @@ class GatewayConfig:
         fetch_audio: audio played while a submit is in flight (a URL), or None.
         failure_text: what the caller hears when the call cannot go on.
         base_path: the path prefix under which the gateway is mounted.
+        recordings: where uploaded recordings are stored (a directory by default).
+        max_recording_bytes: the largest recording kept; a larger one reaches the
+            dialogue as a recording marked ``too_large`` (the call goes on).
     """
 
     calls: CallConfig = field(default_factory=CallConfig)
@@ -66,6 +76,8 @@ class GatewayConfig:
     fetch_audio: str | None = None
     failure_text: str = "We are sorry, a technical problem has occurred. Goodbye."
     base_path: str = ""
+    recordings: RecordingStorage = field(default_factory=lambda: DirectoryStorage("recordings"))
+    max_recording_bytes: int = 10 * 1024 * 1024
 
 
 class _Handles:
@@ -111,7 +123,7 @@ class Gateway:
                              root_url=f"{base}/root.vxml", lang=self.config.lang,
                              submit_retries=self.config.submit_retries,
                              fetch_timeout_s=self.config.fetch_timeout_s, fetch_audio=self.config.fetch_audio,
-                             failure_text=self.config.failure_text)
+                             failure_text=self.config.failure_text, recordings_url=f"{base}/recordings")
 
     def _document(self, reply: Reply) -> web.Response:
         try:
@@ -132,15 +144,31 @@ class Gateway:
     @staticmethod
     async def _params(request: web.Request) -> dict[str, Any]:
         """Query-string and body parameters together (some browsers post namelists in the query)."""
-        merged: dict[str, list[str]] = {}
-        sources = [request.query]
+        sources: list[Any] = [request.query]
         if request.method == "POST" and request.can_read_body:
             sources.append(await request.post())
-        for source in sources:
-            for key, value in source.items():
-                if isinstance(value, str):
-                    merged.setdefault(key, []).append(value)
-        return {key: values[0] if len(values) == 1 else values for key, values in merged.items()}
+        return _merged(sources)
+
+    async def _turn_params(self, request: web.Request, call_id: str, seq: int) -> tuple[dict[str, Any], Upload | None]:
+        """A turn's parameters; a multipart post's audio is streamed into the recordings storage on the way."""
+        if request.method != "POST" or request.content_type != "multipart/form-data":
+            params = await self._params(request)
+            if isinstance(params.get(RESULT_FIELD), str):
+                await check_reposted_upload(params[RESULT_FIELD], call_id, seq, self.config.recordings)
+            return params, None
+        fields, upload = await read_multipart(request, self.config.recordings, call_id, seq,
+                                              self.config.max_recording_bytes, self.config.max_body_bytes)
+        params = _merged([request.query, MultiDict((key, value) for key, values in fields.items() for value in values)])
+        result = params.get(RESULT_FIELD)
+        if isinstance(result, str):
+            if upload is not None:
+                params[RESULT_FIELD] = attach_upload(result, upload)
+            else:
+                await check_reposted_upload(result, call_id, seq, self.config.recordings)
+        if upload is not None:
+            log.info("recording upload: %s", "too large, %d bytes dropped" % upload.size if upload.too_large
+                     else f"{upload.size} bytes stored as {upload.location}", extra={"call_id": call_id, "turn": seq})
+        return params, upload
 
     async def _on_actor(self, call_id: str, seq: int, method: Callable[[], Awaitable[Reply]],
                         timeout: float | None = None) -> Reply:
@@ -196,7 +224,22 @@ class Gateway:
             seq = -1
         if not CALL_ID.match(call_id) or seq < 1:
             return self._notice(404, "This call does not exist.")
-        params = await self._params(request)
+        upload: Upload | None = None
+        keep_upload = False
+        try:
+            params, upload = await self._turn_params(request, call_id, seq)
+            response, keep_upload = await self._apply(call_id, seq, params)
+            return response
+        except BadResult as error:
+            log.warning("malformed result: %s", error, extra={"call_id": call_id, "turn": seq})
+            return self._notice(400, "The result of this turn could not be read.", **{"X-Rayvr-Error": error.message})
+        finally:
+            if upload is not None and upload.location is not None and not keep_upload:
+                # Not referenced by the journal (a repeated post, or one that was refused): do not keep it.
+                await self.config.recordings.delete(upload.location)
+
+    async def _apply(self, call_id: str, seq: int, params: dict[str, Any]) -> tuple[web.Response, bool]:
+        """Apply a turn's parameters; the answer, and whether a recording stored with them is now referenced."""
         attempt = _attempt(params)
         started = time.monotonic()
         try:
@@ -204,27 +247,44 @@ class Gateway:
             reply = await self._advance(call_id, seq, result)
         except BadResult as error:
             log.warning("malformed result: %s", error, extra={"call_id": call_id, "turn": seq})
-            return self._notice(400, "The result of this turn could not be read.", **{"X-Rayvr-Error": error.message})
+            return self._notice(400, "The result of this turn could not be read.",
+                                **{"X-Rayvr-Error": error.message}), False
         except CallNotFound:
             log.info("turn for unknown call", extra={"call_id": call_id, "turn": seq})
-            return self._notice(404, "This call does not exist.")
+            return self._notice(404, "This call does not exist."), False
         except CallEnded:
             log.info("turn for ended call", extra={"call_id": call_id, "turn": seq})
-            return self._notice(410, "This call has ended.")
+            return self._notice(410, "This call has ended."), False
         except FutureTurn as error:
             log.warning("%s", error.message, extra={"call_id": call_id, "turn": seq})
-            return self._notice(409, "This turn is not the call's current turn.")
+            return self._notice(409, "This turn is not the call's current turn."), False
         except (CallBusy, StoreError) as error:
             if attempt >= self.config.retry_documents:
                 log.error("giving up after %d retries: %s", attempt, error, extra={"call_id": call_id, "turn": seq})
-                return self._notice(503, self.config.failure_text)
+                return self._notice(503, self.config.failure_text), True
             log.warning("answering retry %d: %s", attempt + 1, error, extra={"call_id": call_id, "turn": seq})
+            # The retry re-posts the result as the gateway holds it: with a reference to stored audio, if any.
             return web.Response(body=render_retry(self._context(call_id, seq), params.get("result", ""), attempt + 1),
                                 content_type=VXML, charset="utf-8",
-                                headers={"Cache-Control": "no-store", "X-Rayvr-Retry": str(attempt + 1)})
+                                headers={"Cache-Control": "no-store", "X-Rayvr-Retry": str(attempt + 1)}), True
         log.info("turn %d answered with turn %d in %.1f ms%s", seq, reply.seq, (time.monotonic() - started) * 1000,
                  " (repeated)" if reply.repeated else "", extra={"call_id": call_id, "turn": seq})
-        return self._document(reply)
+        return self._document(reply), not reply.repeated
+
+    async def recording(self, request: web.Request) -> web.StreamResponse:
+        """A stored recording, streamed back for playback (only keys of the shape the gateway gives out)."""
+        try:
+            key = check_key(f"{request.match_info['call_id']}/{request.match_info['name']}")
+            size, chunks = await self.config.recordings.open(key)
+        except KeyError:
+            raise web.HTTPNotFound() from None
+        response = web.StreamResponse(headers={"Content-Type": served_media_type(key), "Content-Length": str(size),
+                                               "Cache-Control": "private, max-age=3600"})
+        await response.prepare(request)
+        async for chunk in chunks:
+            await response.write(chunk)
+        await response.write_eof()
+        return response
 
     async def _advance(self, call_id: str, seq: int, result: Any) -> Reply:
         actor = await self.handles.get(call_id)
@@ -248,6 +308,16 @@ class Gateway:
             assert checkpoint.output is not None
             return Reply(call_id, checkpoint.seq, checkpoint.output, True, repeated=True)
         raise CallEnded("the call has ended", call_id=call_id, turn=seq)
+
+
+def _merged(sources: list[Any]) -> dict[str, Any]:
+    """Parameters from several sources: one value as a string, a repeated one as a list."""
+    merged: dict[str, list[str]] = {}
+    for source in sources:
+        for key, value in source.items():
+            if isinstance(value, str):
+                merged.setdefault(key, []).append(value)
+    return {key: values[0] if len(values) == 1 else values for key, values in merged.items()}
 
 
 def _attempt(params: dict[str, Any]) -> int:
@@ -285,6 +355,7 @@ def create_app(config: GatewayConfig | None = None) -> web.Application:
         app.router.add_route(method, f"{base}/dialogues/{{name}}", gateway.start)
         app.router.add_route(method, f"{base}/calls/{{call_id}}/turns/{{seq}}", gateway.turn)
     app.router.add_get(f"{base}/root.vxml", gateway.root)
+    app.router.add_get(f"{base}/recordings/{{call_id}}/{{name}}", gateway.recording)
     app.router.add_get(f"{base}/health", gateway.health)
 
     async def fill_pool(app: web.Application) -> None:

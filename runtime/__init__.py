@@ -26,13 +26,16 @@ from runtime._stores import CheckpointStore, MemoryStore, RayKVStore
 from runtime.errors import (BadResult, CallBusy, CallEnded, CallNotFound, DialogueError, FencingError,
                             FutureTurn, HangUp, NonDeterminismError, RayvrError, StepFailed, StoreError,
                             StoreUnavailable, TurnError, UnjournaledAwaitError, UnknownDialogue)
-from runtime.results import (HANGUP_EVENT, Event, Hypothesis, InputResult, MarkReached, NoInput, NoMatch,
+from runtime.grammars import AbnfGrammar, Grammar, InlineGrammar
+from runtime.interaction import Interaction, Phase, Record, Recording, SpeechSettings
+from runtime.recordings import Recorded, RecordedAudio
+from runtime.results import (HANGUP_EVENT, Event, HungUp, Hypothesis, InputResult, MarkReached, NoInput, NoMatch,
                              Played, Recognition, event)
 from runtime.speech import Audio, Emphasis, Mark, Paragraph, Pause, Prosody, SayAs, Sentence, Substitute
-from runtime.turns import (Disconnect, DtmfSettings, Exit, FetchSettings, Grammar, InlineGrammar, Interaction, LastTurn,
-                           Message, OutputTurn, Prompt)
+from runtime.turns import Disconnect, DtmfSettings, Exit, FetchSettings, LastTurn, Message, OutputTurn, Prompt
 
 __all__ = [
+    "AbnfGrammar", "HungUp", "Phase", "Record", "Recorded", "RecordedAudio", "Recording", "SpeechSettings",
     "NAMESPACE", "Audio", "BadResult", "Call", "CallActor", "CallBusy", "CallConfig", "CallEnded", "CallNotFound",
     "CallPool", "CallRunner", "Checkpoint", "CheckpointStore", "DialogueError", "Disconnect",
     "DtmfSettings", "Emphasis", "Event", "Exit", "FetchSettings", "FencingError", "FutureTurn", "Grammar", "HANGUP_EVENT",
