@@ -467,6 +467,8 @@ def _inline_grammar(grammar: InlineGrammar, field: etree._Element, mode: str) ->
         root.set("mode", mode)
     elif declared != mode:
         raise ValueError(f"inline grammar declares mode={declared!r} but is given as a {mode} grammar")
+    if root.get("version") is None:
+        root.set("version", "1.0")  # SRGS requires it of an XML grammar
     if grammar.weight is not None:
         root.set("weight", _weight(grammar.weight))
     field.append(root)
