@@ -83,8 +83,8 @@ async def read_multipart(request: web.Request, storage: RecordingStorage, call_i
                 await _drain_nested(part)
             elif part.name == AUDIO_FIELD and upload is None:
                 upload = await _save_audio(part, storage, call_id, seq, max_audio_bytes)
-            elif part.name is None or part.filename is not None:
-                await _drain(part)  # only the turn's own audio part is ever stored
+            elif part.name is None or part.name == AUDIO_FIELD or part.filename is not None:
+                await _drain(part)  # only the turn's own audio part is ever stored, and only once
             else:
                 text, budget = await _read_text(part, budget, max_text_bytes)
                 fields.setdefault(part.name, []).append(text)
