@@ -79,9 +79,9 @@ class Document:
 
     @property
     def submit_url(self) -> str:
-        submits = [s for s in self.root.iter(f"{V}submit")]
-        assert len(submits) == 1, f"expected one submit, found {len(submits)}"
-        return submits[0].get("next")
+        targets = {s.get("next") for s in self.root.iter(f"{V}submit")}  # with audio: a multipart and a plain one
+        assert len(targets) == 1, f"expected one submit target, found {sorted(targets)}"
+        return targets.pop()
 
     @property
     def ends_with(self) -> str | None:
