@@ -166,8 +166,9 @@ class Gateway:
             else:
                 await check_reposted_upload(result, call_id, seq, self.config.recordings)
         if upload is not None:
-            log.info("recording upload: %s", "too large, %d bytes dropped" % upload.size if upload.too_large
-                     else f"{upload.size} bytes stored as {upload.location}", extra={"call_id": call_id, "turn": seq})
+            stored = f"too large, {upload.size} bytes dropped" if upload.too_large else \
+                f"{upload.size} bytes stored as {upload.location}"
+            log.info("recording upload: %s", stored, extra={"call_id": call_id, "turn": seq})
         return params, upload
 
     async def _on_actor(self, call_id: str, seq: int, method: Callable[[], Awaitable[Reply]],

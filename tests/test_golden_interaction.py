@@ -44,7 +44,7 @@ CASES = {
               AbnfGrammar("#ABNF 1.0;\nmode dtmf;\nroot $yn;\n$yn = 1 {out=true;} | 2 {out=false;};")],
         speech=[Grammar("https://g.example/yesno.grxml#main", type="application/srgs+xml", lang="fr-CA",
                         fetch=FetchSettings(timeout_ms=3000, max_age_s=600, max_stale_s=30, hint="safe")),
-                AbnfGrammar(f'$yn = oui {{out=true;}} | non {{out=false;}} | "café naïve 日本語 & <co> 🎉";', root="yn",
+                AbnfGrammar('$yn = oui {out=true;} | non {out=false;} | "café naïve 日本語 & <co> 🎉";', root="yn",
                             lang="fr-CA", tag_format="semantics/1.0", weight=0.25)]),
     "interaction-recording-window": Interaction(
         Phase("To skip, press star.", dtmf=InlineGrammar.choices({"*": "skip"})),

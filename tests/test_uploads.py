@@ -189,6 +189,10 @@ def test_a_malformed_body_is_a_bad_request(tmp_path: Path) -> None:
     assert status == 400
     status, _ = read(tmp_path, [Part("result", b"\xff\xfe", "text/plain; charset=utf-8")])
     assert status == 400
+    status, _ = read(tmp_path, [Part("result", b"{}", "text/plain; charset=no-such-charset")])
+    assert status == 400
+    for raw in ((b"xx", "multipart/form-data"), (b"", "multipart/form-data; boundary=abc")):
+        assert read(tmp_path, [], raw=raw)[0] == 400
 
 
 # --- the gateway, with the call runner in process ------------------------------------------------
