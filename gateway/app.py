@@ -166,8 +166,8 @@ class Gateway:
             else:
                 await check_reposted_upload(result, call_id, seq, self.config.recordings)
         if upload is not None:
-            stored = f"too large, {upload.size} bytes dropped" if upload.too_large else \
-                f"{upload.size} bytes stored as {upload.location}"
+            stored = (f"too large, {upload.size} bytes dropped" if upload.too_large else
+                      f"{upload.size} bytes stored as {upload.location}" if upload.location else "not stored")
             log.info("recording upload: %s", stored, extra={"call_id": call_id, "turn": seq})
         return params, upload
 

@@ -9,7 +9,9 @@ their headers name (any spelling: ``charset=UTF-8``, ``charset="utf-8"``,
 with other parameters, or none, meaning UTF-8) and limited in total; the
 audio goes straight to the :class:`~gateway.storage.RecordingStorage`. An
 upload over the configured limit is not an HTTP error: nothing is kept and
-the dialogue gets a recording marked ``too_large``, so the call goes on.
+the dialogue gets a recording marked ``too_large``, so the call goes on. If
+the storage itself fails, the dialogue gets the event
+``error.rayvr.recording`` instead, and the call goes on too.
 
 The gateway then adds what it stored to the result, as the key ``upload``::
 
@@ -29,6 +31,7 @@ duration, size, termchar, maxtime, kept name, media type) gives
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from email.message import Message
 from typing import Any, AsyncIterator
@@ -43,16 +46,21 @@ from runtime.recordings import Recorded, RecordedAudio
 from runtime.results import Recognition
 
 UPLOAD_KEY = "upload"
+# What the dialogue gets when the recordings storage failed (the audio is lost, the call goes on).
+STORAGE_FAILED_EVENT = "error.rayvr.recording"
+
+log = logging.getLogger("rayvr.gateway")
 
 
 @dataclass(frozen=True, slots=True)
 class Upload:
-    """What became of a posted audio part: stored under ``location``, or too large (nothing kept)."""
+    """What became of a posted audio part: stored under ``location``, too large, or not stored (``failure``)."""
 
     location: str | None
     size: int
     media_type: str | None
     too_large: bool = False
+    failure: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {"location": self.location, "size": self.size, "type": self.media_type, "too_large": self.too_large}
@@ -60,6 +68,10 @@ class Upload:
 
 class _TooLarge(Exception):
     pass
+
+
+class _Unreadable(Exception):
+    """Reading the post failed (not the storage): the original error is the cause."""
 
 
 # --- reading a multipart post ----------------------------------------------------------------------
@@ -105,8 +117,14 @@ async def _save_audio(part: BodyPartReader, storage: RecordingStorage, call_id: 
 
     async def chunks() -> AsyncIterator[bytes]:
         nonlocal received
-        while chunk := await part.read_chunk(CHUNK_BYTES):
-            data = bytes(part.decode(chunk))
+        while True:
+            try:
+                chunk = await part.read_chunk(CHUNK_BYTES)
+                data = bytes(part.decode(chunk))
+            except Exception as error:
+                raise _Unreadable() from error
+            if not chunk:
+                return
             received += len(data)
             if received > limit:
                 raise _TooLarge()
@@ -114,11 +132,22 @@ async def _save_audio(part: BodyPartReader, storage: RecordingStorage, call_id: 
 
     try:
         size = await storage.save(key, chunks())
+    except _Unreadable as error:
+        raise error.__cause__ from None  # type: ignore[misc]
     except _TooLarge:
-        while chunk := await part.read_chunk(CHUNK_BYTES):  # count the rest without keeping it
-            received += len(part.decode(chunk))
-        return Upload(None, received, media_type, too_large=True)
+        return Upload(None, await _count_rest(part, received), media_type, too_large=True)
+    except Exception as error:
+        # The storage failed: the call goes on, and the dialogue hears of it as an event.
+        log.error("recording could not be stored: %r", error, extra={"call_id": call_id, "turn": seq})
+        return Upload(None, await _count_rest(part, received), media_type, failure=f"{type(error).__name__}: {error}")
     return Upload(key, size, media_type)
+
+
+async def _count_rest(part: BodyPartReader, received: int) -> int:
+    """Read the rest of an audio part without keeping it; the part's whole size."""
+    while chunk := await part.read_chunk(CHUNK_BYTES):
+        received += len(part.decode(chunk))
+    return received
 
 
 async def _read_text(part: BodyPartReader, budget: int, limit: int) -> tuple[str, int]:
@@ -160,7 +189,10 @@ async def _drain_nested(reader: MultipartReader) -> None:
 
 
 def attach_upload(result_json: str, upload: Upload) -> str:
-    """``result_json`` with what the gateway stored as its ``upload`` (unchanged if it is not a JSON object)."""
+    """``result_json`` with what the gateway stored as its ``upload`` (unchanged if it is not a JSON object).
+
+    Audio the storage could not keep adds a :data:`STORAGE_FAILED_EVENT` event (after the browser's own).
+    """
     try:
         result = json.loads(result_json)
     except ValueError:
@@ -168,6 +200,9 @@ def attach_upload(result_json: str, upload: Upload) -> str:
     if not isinstance(result, dict):
         return result_json
     result[UPLOAD_KEY] = upload.as_json()
+    if upload.failure is not None and isinstance(result.get("events", []), list):
+        result["events"] = [*result.get("events", []),
+                            {"name": STORAGE_FAILED_EVENT, "message": f"the recording was not stored: {upload.failure}"}]
     return json.dumps(result, ensure_ascii=False)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, AsyncIterator
 
@@ -20,8 +21,8 @@ from lxml import etree
 import dialogues_for_tests  # noqa: F401  (registers record-and-play)
 from gateway.app import GATEWAY, GatewayConfig, create_app
 from gateway.storage import DirectoryStorage, check_key, recording_key, served_media_type
-from gateway.uploads import Upload, part_charset, read_multipart
-from runtime import CallBusy, CallConfig, MemoryStore, Recorded, RecordedAudio, read_checkpoint
+from gateway.uploads import STORAGE_FAILED_EVENT, Upload, part_charset, read_multipart
+from runtime import CallBusy, CallConfig, Event, MemoryStore, Recorded, RecordedAudio, read_checkpoint
 from runtime._codec import pack
 from runtime._runner import CallRunner
 from support import Part, multipart_body
@@ -371,6 +372,36 @@ def test_unknown_or_crafted_recording_urls_are_not_found(tmp_path: Path, path: s
 
     status, body = run(scenario())
     assert status == 404 and b"secret" not in body
+
+
+class BrokenStorage(DirectoryStorage):
+    async def save(self, key: str, chunks: AsyncIterator[bytes]) -> int:
+        async for _ in chunks:
+            raise OSError(28, "No space left on device")
+        return 0
+
+
+def test_a_storage_failure_reaches_the_dialogue_as_an_event_and_the_call_goes_on(tmp_path: Path) -> None:
+    gateway = Gateway(tmp_path)
+    gateway.app[GATEWAY].config = replace(gateway.app[GATEWAY].config, recordings=BrokenStorage(tmp_path))
+
+    async def scenario() -> Any:
+        await gateway.runner.start("record-and-play", {})
+        async with TestClient(TestServer(gateway.app)) as client:
+            return await post(client, "/calls/call-1/turns/1", [Part("result", recording_result()),
+                                                                 Part("rayvrAudio", AUDIO, "audio/x-wav")])
+
+    status, document, _ = run(scenario())
+    assert status == 200 and document.count(b"<exit") == 1, "the dialogue went on to its own end"
+    [event] = gateway.inputs()
+    assert event == Event(STORAGE_FAILED_EVENT, "the recording was not stored: OSError: [Errno 28] No space left on device")
+
+
+def test_a_client_that_goes_away_mid_upload_keeps_nothing(tmp_path: Path) -> None:
+    body, content_type = multipart_body([Part("result", recording_result()), Part("rayvrAudio", AUDIO, "audio/x-wav")])
+    status, _ = read(tmp_path, [], raw=(body[: len(body) // 2], content_type))
+    assert status == 400
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
 def test_upload_as_json_names_what_was_stored() -> None:
