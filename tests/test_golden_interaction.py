@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from lxml import etree
+
 from gateway.render import RenderContext, render
 from golden import assert_golden
+from test_interaction import assert_valid_srgs
 from runtime import (AbnfGrammar, Audio, DtmfSettings, FetchSettings, Grammar, InlineGrammar, Interaction, Mark,
                      Message, Phase, Prompt, Record, RecordedAudio, Recording, SayAs, SpeechSettings)
 
@@ -68,4 +71,8 @@ CASES = {
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_input_turns_match_their_golden_documents(name: str) -> None:
-    assert_golden(name, render(CASES[name], CTX))
+    document = render(CASES[name], CTX)
+    assert_golden(name, document)
+    for grammar in etree.fromstring(document).iterfind(".//{http://www.w3.org/2001/vxml}grammar"):
+        if len(grammar):  # inline SRGS XML (by URL and ABNF grammars have no elements)
+            assert_valid_srgs(grammar)
