@@ -1,5 +1,5 @@
 """Example dialogues a user would copy from. Importing this package registers them all."""
 
-from dialogues import address_check, agent_transfer, hello, menu, postcode
+from dialogues import address_check, agent_transfer, hello, menu, postcode, voicemail
 
-__all__ = ["address_check", "agent_transfer", "hello", "menu", "postcode"]
+__all__ = ["address_check", "agent_transfer", "hello", "menu", "postcode", "voicemail"]

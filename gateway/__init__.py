@@ -5,4 +5,4 @@ turn family (core and last turns live in :mod:`gateway.render`; subdialog,
 object and script turns in :mod:`gateway.invocations`).
 """
 
-from gateway import invocations, render, transfers, wire  # noqa: F401
+from gateway import interaction, invocations, render, transfers, uploads, wire  # noqa: F401

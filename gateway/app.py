@@ -7,7 +7,11 @@ Routes:
     ``GET|POST /dialogues/{name}``               start a call (all parameters reach the dialogue)
     ``GET|POST /calls/{call_id}/turns/{seq}``    the browser's result for turn ``seq``
     ``GET /root.vxml``                           the application root document
+    ``GET /recordings/{call_id}/{name}``         a stored recording, for playback
     ``GET /health``                              liveness
+
+A turn's result with audio is posted multipart; the audio is streamed into
+the recordings storage (:mod:`gateway.uploads`), never held whole in memory.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ from aiohttp import web
 from ray.exceptions import RayActorError
 
 from gateway.render import DocumentHook, RenderContext, render, render_notice, render_retry, render_root
-from gateway.wire import decode_form, parse_result
+from gateway.storage import DirectoryStorage, RecordingStorage, check_key, served_media_type
+from gateway.uploads import Upload, attach_upload, check_reposted_upload, read_multipart
+from gateway.wire import RESULT_FIELD, decode_form, parse_result
 from runtime import (BadResult, CallBusy, CallConfig, CallEnded, CallNotFound, CallPool, DocumentSettings,
                      FutureTurn, Reply, StoreError, UnknownDialogue, find_call_actor, import_dialogues, lookup,
                      read_checkpoint)
@@ -57,6 +63,9 @@ class GatewayConfig:
         base_path: the path prefix under which the gateway is mounted.
         document_hooks: functions ``hook(root, turn, ctx)`` that post-process every
             turn's document, in order (vendor extensions; see :data:`gateway.render.DocumentHook`).
+        recordings: where uploaded recordings are stored (a directory by default).
+        max_recording_bytes: the largest recording kept; a larger one reaches the
+            dialogue as a recording marked ``too_large`` (the call goes on).
     """
 
     calls: CallConfig = field(default_factory=CallConfig)
@@ -72,6 +81,8 @@ class GatewayConfig:
     failure_text: str = "We are sorry, a technical problem has occurred. Goodbye."
     base_path: str = ""
     document_hooks: tuple[DocumentHook, ...] = ()
+    recordings: RecordingStorage = field(default_factory=lambda: DirectoryStorage("recordings"))
+    max_recording_bytes: int = 10 * 1024 * 1024
 
 
 class _Handles:
@@ -117,7 +128,8 @@ class Gateway:
                              root_url=f"{base}/root.vxml", lang=self.config.lang,
                              submit_retries=self.config.submit_retries,
                              fetch_timeout_s=self.config.fetch_timeout_s, fetch_audio=self.config.fetch_audio,
-                             failure_text=self.config.failure_text, settings=settings)
+                             failure_text=self.config.failure_text, settings=settings,
+                             recordings_url=f"{base}/recordings")
 
     def _document(self, reply: Reply) -> web.Response:
         try:
@@ -145,7 +157,6 @@ class Gateway:
         (see :func:`gateway.wire.decode_form`); a body without a Content-Type
         is read as urlencoded too. A charset that cannot be read is a 400.
         """
-        merged: dict[str, list[str]] = {}
         try:
             sources: list[Any] = [decode_form(request.rel_url.raw_query_string)]
             if request.method == "POST" and request.can_read_body:
@@ -157,11 +168,30 @@ class Gateway:
         except (ValueError, LookupError, UnicodeDecodeError, AssertionError) as error:
             # A broken multipart body, an unknown charset: the browser's post cannot be read.
             raise BadResult(f"the request body cannot be read: {error or type(error).__name__}") from None
-        for source in sources:
-            for key, value in source:
-                if isinstance(value, str):
-                    merged.setdefault(key, []).append(value)
-        return {key: values[0] if len(values) == 1 else values for key, values in merged.items()}
+        return _merged(sources)
+
+    async def _turn_params(self, request: web.Request, call_id: str, seq: int) -> tuple[dict[str, Any], Upload | None]:
+        """A turn's parameters; a multipart post's audio is streamed into the recordings storage on the way."""
+        if request.method != "POST" or request.content_type != "multipart/form-data":
+            params = await self._params(request)
+            if isinstance(params.get(RESULT_FIELD), str):
+                await check_reposted_upload(params[RESULT_FIELD], call_id, seq, self.config.recordings)
+            return params, None
+        fields, upload = await read_multipart(request, self.config.recordings, call_id, seq,
+                                              self.config.max_recording_bytes, self.config.max_body_bytes)
+        params = _merged([decode_form(request.rel_url.raw_query_string),
+                           [(key, value) for key, values in fields.items() for value in values]])
+        result = params.get(RESULT_FIELD)
+        if isinstance(result, str):
+            if upload is not None:
+                params[RESULT_FIELD] = attach_upload(result, upload)
+            else:
+                await check_reposted_upload(result, call_id, seq, self.config.recordings)
+        if upload is not None:
+            stored = (f"too large, {upload.size} bytes dropped" if upload.too_large else
+                      f"{upload.size} bytes stored as {upload.location}" if upload.location else "not stored")
+            log.info("recording upload: %s", stored, extra={"call_id": call_id, "turn": seq})
+        return params, upload
 
     async def _on_actor(self, call_id: str, seq: int, method: Callable[[], Awaitable[Reply]],
                         timeout: float | None = None) -> Reply:
@@ -221,12 +251,23 @@ class Gateway:
         if not TURN.match(request.match_info["seq"]):
             return self._notice(404, "This turn does not exist.")
         seq = int(request.match_info["seq"])
+        upload: Upload | None = None
+        keep_upload = False
         try:
-            params = await self._params(request)
+            params, upload = await self._turn_params(request, call_id, seq)
+            response, keep_upload = await self._apply(call_id, seq, params)
+            return response
         except BadResult as error:
             log.warning("unreadable post: %s", error, extra={"call_id": call_id, "turn": seq})
             return self._notice(400, "The result of this turn could not be read.",
                                 **{"X-Rayvr-Error": _header_text(error.message)})
+        finally:
+            if upload is not None and upload.location is not None and not keep_upload:
+                # Not referenced by the journal (a repeated post, or one that was refused): do not keep it.
+                await self.config.recordings.delete(upload.location)
+
+    async def _apply(self, call_id: str, seq: int, params: dict[str, Any]) -> tuple[web.Response, bool]:
+        """Apply a turn's parameters; the answer, and whether a recording stored with them is now referenced."""
         attempt = _attempt(params)
         started = time.monotonic()
         try:
@@ -235,27 +276,43 @@ class Gateway:
         except BadResult as error:
             log.warning("malformed result: %s", error, extra={"call_id": call_id, "turn": seq})
             return self._notice(400, "The result of this turn could not be read.",
-                                **{"X-Rayvr-Error": _header_text(error.message)})
+                                **{"X-Rayvr-Error": _header_text(error.message)}), False
         except CallNotFound:
             log.info("turn for unknown call", extra={"call_id": call_id, "turn": seq})
-            return self._notice(404, "This call does not exist.")
+            return self._notice(404, "This call does not exist."), False
         except CallEnded:
             log.info("turn for ended call", extra={"call_id": call_id, "turn": seq})
-            return self._notice(410, "This call has ended.")
+            return self._notice(410, "This call has ended."), False
         except FutureTurn as error:
             log.warning("%s", error.message, extra={"call_id": call_id, "turn": seq})
-            return self._notice(409, "This turn is not the call's current turn.")
+            return self._notice(409, "This turn is not the call's current turn."), False
         except (CallBusy, StoreError) as error:
             if attempt >= self.config.retry_documents:
                 log.error("giving up after %d retries: %s", attempt, error, extra={"call_id": call_id, "turn": seq})
-                return self._notice(503, self.config.failure_text)
+                return self._notice(503, self.config.failure_text), True
             log.warning("answering retry %d: %s", attempt + 1, error, extra={"call_id": call_id, "turn": seq})
+            # The retry re-posts the result as the gateway holds it: with a reference to stored audio, if any.
             return web.Response(body=render_retry(self._context(call_id, seq), params.get("result", ""), attempt + 1),
                                 content_type=VXML, charset="utf-8",
-                                headers={"Cache-Control": "no-store", "X-Rayvr-Retry": str(attempt + 1)})
+                                headers={"Cache-Control": "no-store", "X-Rayvr-Retry": str(attempt + 1)}), True
         log.info("turn %d answered with turn %d in %.1f ms%s", seq, reply.seq, (time.monotonic() - started) * 1000,
                  " (repeated)" if reply.repeated else "", extra={"call_id": call_id, "turn": seq})
-        return self._document(reply)
+        return self._document(reply), not reply.repeated
+
+    async def recording(self, request: web.Request) -> web.StreamResponse:
+        """A stored recording, streamed back for playback (only keys of the shape the gateway gives out)."""
+        try:
+            key = check_key(f"{request.match_info['call_id']}/{request.match_info['name']}")
+            size, chunks = await self.config.recordings.open(key)
+        except KeyError:
+            raise web.HTTPNotFound() from None
+        response = web.StreamResponse(headers={"Content-Type": served_media_type(key), "Content-Length": str(size),
+                                               "Cache-Control": "private, max-age=3600"})
+        await response.prepare(request)
+        async for chunk in chunks:
+            await response.write(chunk)
+        await response.write_eof()
+        return response
 
     async def _advance(self, call_id: str, seq: int, result: Any) -> Reply:
         actor = await self.handles.get(call_id)
@@ -279,6 +336,16 @@ class Gateway:
             assert checkpoint.output is not None
             return Reply(call_id, checkpoint.seq, checkpoint.output, True, repeated=True, settings=checkpoint.settings)
         raise CallEnded("the call has ended", call_id=call_id, turn=seq)
+
+
+def _merged(sources: list[Any]) -> dict[str, Any]:
+    """Parameters from several sources of (name, value) pairs: one value as a string, a repeated one as a list."""
+    merged: dict[str, list[str]] = {}
+    for source in sources:
+        for key, value in source:
+            if isinstance(value, str):
+                merged.setdefault(key, []).append(value)
+    return {key: values[0] if len(values) == 1 else values for key, values in merged.items()}
 
 
 def _attempt(params: dict[str, Any]) -> int:
@@ -329,6 +396,7 @@ def create_app(config: GatewayConfig | None = None) -> web.Application:
         app.router.add_route(method, f"{base}/dialogues/{{name}}", gateway.start)
         app.router.add_route(method, f"{base}/calls/{{call_id}}/turns/{{seq}}", gateway.turn)
     app.router.add_get(f"{base}/root.vxml", gateway.root)
+    app.router.add_get(f"{base}/recordings/{{call_id}}/{{name}}", gateway.recording)
     app.router.add_get(f"{base}/health", gateway.health)
 
     async def fill_pool(app: web.Application) -> None:

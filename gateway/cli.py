@@ -42,6 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds a request waits on a call's actor before answering 'retry' [RAYVR_ACTOR_TIMEOUT]")
     serve.add_argument("--max-body", type=int, default=int(_env("MAX_BODY", str(1024 * 1024))),
                        help="largest request body accepted, in bytes [RAYVR_MAX_BODY]")
+    serve.add_argument("--recordings", default=_env("RECORDINGS", "recordings"),
+                       help="directory where uploaded recordings are stored (shared by every gateway of a cluster) "
+                            "[RAYVR_RECORDINGS]")
+    serve.add_argument("--max-recording-bytes", type=int,
+                       default=int(_env("MAX_RECORDING_BYTES", str(10 * 1024 * 1024))),
+                       help="largest recording kept, in bytes; a larger one reaches the dialogue as 'too large' "
+                            "[RAYVR_MAX_RECORDING_BYTES]")
     serve.add_argument("--lang", default=_env("LANG", "en-US"), help="default document language [RAYVR_LANG]")
     serve.add_argument("--fetch-audio", default=_env("FETCH_AUDIO", "") or None,
                        help="audio URL played while a turn is submitted [RAYVR_FETCH_AUDIO]")
@@ -69,6 +76,7 @@ def serve(args: argparse.Namespace) -> None:
 
     from gateway.app import GatewayConfig, create_app
     from gateway.hooks import load_hooks
+    from gateway.storage import DirectoryStorage
 
     configure_logging(args.log_level)
     modules = tuple(m.strip() for m in args.dialogues.split(",") if m.strip())
@@ -89,7 +97,8 @@ def serve(args: argparse.Namespace) -> None:
                        log_level=args.log_level, call_resource=args.call_resource)
     config = GatewayConfig(calls=calls, pool_size=args.pool_size, actor_timeout_s=args.actor_timeout,
                            max_body_bytes=args.max_body, lang=args.lang, fetch_audio=args.fetch_audio,
-                           base_path=args.base_path.rstrip("/"), document_hooks=hooks)
+                           base_path=args.base_path.rstrip("/"), document_hooks=hooks,
+                           recordings=DirectoryStorage(args.recordings), max_recording_bytes=args.max_recording_bytes)
     log.info("serving dialogues %s on http://%s:%d%s/dialogues/<name>", ", ".join(registered()), args.host,
              args.port, config.base_path)
     web.run_app(create_app(config), host=args.host, port=args.port, print=None, access_log=None)

@@ -26,6 +26,11 @@ the common document, which names the application root document
      how noinput, nomatch, a hang-up and ``error.*`` reach the server.
 
 * ``#rayvrSubmit``: POSTs ``rayvr.json(rayvr.result)`` as the form field
+  ``result`` (read by :mod:`gateway.wire`). A turn whose renderer is
+  registered with ``uploads=`` may have audio for the server
+  (``rayvr.audio``, set by its document): when it has, the POST is
+  ``multipart/form-data`` with the audio as a second part, ``rayvrAudio``.
+
   ``result`` (read by :mod:`gateway.wire`).
 
 The call's document settings (:class:`~runtime.settings.DocumentSettings`,
@@ -38,6 +43,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache, singledispatch
@@ -46,12 +52,13 @@ from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 from lxml import etree
 
-from gateway.wire import RESULT_FIELD
+from gateway.wire import AUDIO_FIELD, RESULT_FIELD
+from runtime._values import variable_name
+from runtime.grammars import AbnfGrammar, Grammar, InlineGrammar
 from runtime.settings import FETCH_KINDS, NO_SETTINGS, DocumentSettings
 from runtime.speech import Audio, Emphasis, Mark, Paragraph, Part, Pause, Prosody, SayAs, Sentence, Substitute
-from runtime._values import variable_name
-from runtime.turns import (Disconnect, Exit, Expr, FetchSettings, Goto, Grammar, InlineGrammar, Interaction, Message,
-                           OutputTurn, Prompt, Return, Submit, Turn)
+from runtime.turns import (Disconnect, Exit, Expr, FetchSettings, Goto, Message, OutputTurn, Prompt, Return, Submit,
+                           Turn)
 
 VXML_NS = "http://www.w3.org/2001/vxml"
 SRGS_NS = "http://www.w3.org/2001/06/grammar"
@@ -64,8 +71,6 @@ FAILED_FORM = "rayvrFailed"
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 _RESULT_EXPR = "rayvr.json(rayvr.result)"
 _RECORD_EVENT = "rayvr.event(_event, _message);"
-_RECORD_RECOGNITION = ("rayvr.recognition(application.lastresult$);\n"
-                       "rayvr.mark(application.lastresult$.markname, application.lastresult$.marktime);")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +88,8 @@ class RenderContext:
         fetch_timeout_s: how long the browser waits for the answer to a POST.
         fetch_audio: audio played while the browser waits for that answer.
         failure_text: said to the caller when every POST failed, before hanging up.
+        recordings_url: where the gateway serves stored recordings back
+            (``<recordings_url>/<location>``).
         settings: the document settings the call's dialogue set for this turn;
             their language and fetch audio win over ``lang`` and ``fetch_audio``.
     """
@@ -96,6 +103,7 @@ class RenderContext:
     fetch_timeout_s: int = 10
     fetch_audio: str | None = None
     failure_text: str = "We are sorry, a technical problem has occurred. Goodbye."
+    recordings_url: str = "/recordings"
     settings: DocumentSettings = field(default=NO_SETTINGS)
 
     def effective(self) -> RenderContext:
@@ -120,18 +128,37 @@ document valid VoiceXML.
 T = TypeVar("T", bound=Turn)
 Renderer = Callable[[T, RenderContext], etree._Element]
 _RENDERERS: dict[type, Renderer[Any]] = {}
+_UPLOADS: dict[type, Callable[[Any], bool]] = {}
 
 
-def renderer(turn_type: type[T]) -> Callable[[Renderer[T]], Renderer[T]]:
-    """Register the function that renders ``turn_type`` (and its subclasses) as a ``<form>``."""
+def renderer(turn_type: type[T], *, uploads: Callable[[T], bool] | None = None
+             ) -> Callable[[Renderer[T]], Renderer[T]]:
+    """Register the function that renders ``turn_type`` (and its subclasses) as a ``<form>``.
+
+    ``uploads(turn)`` says whether the turn's document may post audio (its
+    form then sets ``rayvr.audio``); such documents submit multipart when it has.
+    """
 
     def register(function: Renderer[T]) -> Renderer[T]:
         if turn_type in _RENDERERS:
             raise TypeError(f"a VoiceXML renderer for {turn_type.__qualname__} is already registered")
         _RENDERERS[turn_type] = function
+        if uploads is not None:
+            _UPLOADS[turn_type] = uploads
         return function
 
     return register
+
+
+_RENDERING: ContextVar[RenderContext | None] = ContextVar("rayvr_rendering", default=None)
+
+
+def rendering_context() -> RenderContext:
+    """The context of the document being rendered (for parts, such as stored recordings, that need it)."""
+    ctx = _RENDERING.get()
+    if ctx is None:
+        raise ValueError("this speech part can only be rendered in a turn's document")
+    return ctx
 
 
 def _renderer_for(turn_type: type) -> Renderer[Any]:
@@ -152,11 +179,16 @@ def render(turn: Turn, ctx: RenderContext, hooks: Iterable[DocumentHook] = ()) -
     context's. ``hooks`` then post-process the document, in order.
     """
     ctx = ctx.effective()
-    form = _renderer_for(type(turn))(turn, ctx)
+    token = _RENDERING.set(ctx)
+    try:
+        form = _renderer_for(type(turn))(turn, ctx)
+    finally:
+        _RENDERING.reset(token)
     # Last turns have no language of their own; their closing message's prompts carry it.
     root = _document(getattr(turn, "lang", None) or ctx.lang, ctx.root_url, ctx)
     if isinstance(turn, OutputTurn):
-        _submission(root, ctx, form, _RESULT_EXPR, ctx.submit_url)
+        uploads = next((_UPLOADS[cls] for cls in type(turn).__mro__ if cls in _UPLOADS), None)
+        _submission(root, ctx, form, _RESULT_EXPR, ctx.submit_url, audio=bool(uploads and uploads(turn)))
     else:
         root.append(form)
     for hook in hooks:
@@ -225,8 +257,11 @@ def document_properties(settings: DocumentSettings) -> list[tuple[str, str]]:
 
 
 def _submission(root: etree._Element, ctx: RenderContext, form: etree._Element | None, result_expr: str,
-                next_url: str) -> None:
-    """Add the catches, the turn's ``form`` (if any), and the forms that post ``result_expr`` to ``next_url``."""
+                next_url: str, audio: bool = False) -> None:
+    """Add the catches, the turn's ``form`` (if any), and the forms that post ``result_expr`` to ``next_url``.
+
+    With ``audio``, the POST is multipart and carries ``rayvr.audio`` too when the document set it.
+    """
     _el(root, "var", {"name": "rayvrSubmitting", "expr": "false"})
     _el(root, "var", {"name": "rayvrRetries", "expr": "0"})
     _el(root, "script", text="rayvr.reset();")
@@ -246,8 +281,15 @@ def _submission(root: etree._Element, ctx: RenderContext, form: etree._Element |
     submit = _el(_el(root, "form", {"id": SUBMIT_FORM}), "block")
     _el(submit, "assign", {"name": "rayvrSubmitting", "expr": "true"})
     _el(submit, "var", {"name": RESULT_FIELD, "expr": result_expr})
-    _el(submit, "submit", {"next": next_url, "method": "post", "namelist": RESULT_FIELD,
-                           "fetchtimeout": f"{ctx.fetch_timeout_s}s", "fetchaudio": ctx.fetch_audio})
+    post = {"next": next_url, "method": "post", "namelist": RESULT_FIELD, "fetchtimeout": f"{ctx.fetch_timeout_s}s",
+            "fetchaudio": ctx.fetch_audio}
+    if audio:
+        _el(submit, "var", {"name": AUDIO_FIELD, "expr": "rayvr.audio"})
+        choice = _el(submit, "if", {"cond": "rayvr.hasAudio()"})
+        _el(choice, "submit", {**post, "enctype": "multipart/form-data", "namelist": f"{RESULT_FIELD} {AUDIO_FIELD}"})
+        _el(choice, "else")
+        submit = choice
+    _el(submit, "submit", post)
 
     failed = _el(_el(root, "form", {"id": FAILED_FORM}), "block")
     _el(failed, "prompt", {"bargein": "false"}, ctx.failure_text)
@@ -278,28 +320,6 @@ def _message(turn: Message, ctx: RenderContext) -> etree._Element:
     for prompt in turn.prompts:
         _prompt(block, prompt)
     _el(block, "goto", {"next": f"#{SUBMIT_FORM}"})
-    return form
-
-
-@renderer(Interaction)
-def _interaction(turn: Interaction, ctx: RenderContext) -> etree._Element:
-    form = _el(None, "form")
-    field = _el(form, "field", {"name": INPUT_FIELD})
-    settings = turn.dtmf_settings
-    properties = {"timeout": _ms(turn.no_input_timeout_ms), "interdigittimeout": _ms(settings.inter_digit_timeout_ms),
-                  "termtimeout": _ms(settings.term_timeout_ms), "termchar": settings.term_char}
-    for name, value in properties.items():
-        if value is not None:
-            _el(field, "property", {"name": name, "value": value})
-    for grammar in turn.dtmf:
-        _grammar(grammar, field, "dtmf")
-    for grammar in turn.speech:
-        _grammar(grammar, field, "voice")
-    for prompt in turn.prompts:
-        _prompt(field, prompt)
-    filled = _el(field, "filled")
-    _el(filled, "script", text=_RECORD_RECOGNITION)
-    _el(filled, "goto", {"next": f"#{SUBMIT_FORM}"})
     return form
 
 
@@ -499,8 +519,18 @@ def _grammar(grammar: object, field: etree._Element, mode: str) -> None:
 
 @_grammar.register
 def _grammar_by_url(grammar: Grammar, field: etree._Element, mode: str) -> None:
-    weight = None if grammar.weight is None else _decimal(grammar.weight)
-    _el(field, "grammar", {"src": grammar.src, "mode": mode, "type": grammar.type, "weight": weight})
+    _el(field, "grammar", {"src": grammar.src, "mode": mode, "type": grammar.type, "weight": _weight(grammar.weight),
+                           XML_LANG: grammar.lang, **fetch_attributes(grammar.fetch)})
+
+
+@_grammar.register
+def _abnf_grammar(grammar: AbnfGrammar, field: etree._Element, mode: str) -> None:
+    """ABNF is text: the grammar element holds it (lxml escapes it), with the media type of SRGS ABNF."""
+    declared = grammar.declared_mode
+    if declared is not None and declared != mode:
+        raise ValueError(f"inline grammar declares mode={declared!r} but is given as a {mode} grammar")
+    _el(field, "grammar", {"type": "application/srgs", "mode": mode, "weight": _weight(grammar.weight)},
+        grammar.document(mode))
 
 
 @_grammar.register
@@ -530,7 +560,15 @@ def _inline_grammar(grammar: InlineGrammar, field: etree._Element, mode: str) ->
         root.set("mode", mode)
     elif declared != mode:
         raise ValueError(f"inline grammar declares mode={declared!r} but is given as a {mode} grammar")
+    if root.get("version") is None:
+        root.set("version", "1.0")  # SRGS requires it of an XML grammar
+    if grammar.weight is not None:
+        root.set("weight", _weight(grammar.weight))
     field.append(root)
+
+
+def _weight(weight: float | None) -> str | None:
+    return None if weight is None else _decimal(weight)
 
 
 def _decimal(weight: float) -> str:

@@ -12,12 +12,30 @@
  *    "recognition": [{"utterance": "...", "interpretation": ..., "confidence": ...,
  *                     "inputmode": "dtmf" | "voice"}, ...],
  *    "mark": null | {"name": "...", "time": ...},
- *    "transfer": {"status": "...", "duration": ...}}   (transfer turns only)
- *    "value": {"data": ...}}     (only after a script, subdialog or object turn)
+ *    "transfer": {"status": "...", "duration": ...},  (transfer turns only)
+ *    "value": {"data": ...},    (only after a script, subdialog or object turn)
+ *    "recording": {"duration": ..., "size": ..., "termchar": null | "#", "maxtime": false,
+ *                  "kept": null | "name", "type": null | "audio/x-wav"},    (a <record>)
+ *    "utterance": {"duration": ..., "size": ..., "type": ...}}               (recordutterance)
+ *
+ * Audio for the server (a recording, a recorded utterance) is not in the
+ * JSON: it waits in rayvr.audio and the document posts it as a second
+ * multipart part. Recordings kept on the platform wait in rayvr.kept, by
+ * name, for later documents of the call to play.
  */
 var rayvr = (function () {
-    var self = {result: null};
+    var self = {result: null, audio: undefined, kept: {}};
     var kindOf = Object.prototype.toString;
+
+    /* A number the browser reports (perhaps as a string), or null. */
+    function number(value) {
+        var n;
+        if (value === undefined || value === null || value === "") {
+            return null;
+        }
+        n = Number(value);
+        return isFinite(n) ? n : null;
+    }
 
     /* A JSON string literal. Quotes, backslashes, control characters and
      * U+2028/U+2029 are escaped as \uXXXX (or \" and \\); other characters,
@@ -39,9 +57,51 @@ var rayvr = (function () {
         return "\"" + out + "\"";
     }
 
-    /* Start a new turn: no events, no recognition, no mark. */
+    /* Start a new turn: no events, no recognition, no mark, no audio to post. */
     self.reset = function () {
         self.result = {events: [], recognition: [], mark: null};
+        self.audio = undefined;
+    };
+
+    /* Whether the turn has audio to post with its result. */
+    self.hasAudio = function () {
+        return self.audio !== undefined && self.audio !== null;
+    };
+
+    /* Record what a <record> captured: its shadow variables, and the audio,
+     * kept on the platform under `keep` or else posted with the result.
+     * Nothing when there is no audio (a hang-up before recording began). */
+    self.recording = function (audio, duration, size, termchar, maxtime, keep, type) {
+        if (audio === undefined || audio === null) {
+            return;
+        }
+        self.result.recording = {
+            duration: number(duration),
+            size: number(size),
+            termchar: termchar === undefined || termchar === null || termchar === "" ? null : String(termchar),
+            maxtime: maxtime === true || maxtime === "true",
+            kept: keep ? String(keep) : null,
+            type: type ? String(type) : null
+        };
+        if (keep) {
+            self.kept[keep] = audio;
+        } else {
+            self.audio = audio;
+        }
+    };
+
+    /* With recordutterance, post the recognised utterance's audio too. */
+    self.utterance = function (lastresult, type) {
+        if (lastresult === undefined || lastresult === null ||
+                lastresult.recording === undefined || lastresult.recording === null) {
+            return;
+        }
+        self.result.utterance = {
+            duration: number(lastresult.recordingduration),
+            size: number(lastresult.recordingsize),
+            type: type ? String(type) : null
+        };
+        self.audio = lastresult.recording;
     };
 
     /* Record an event the browser raised (a catch's _event and _message). */

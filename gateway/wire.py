@@ -20,9 +20,11 @@ Every key may be missing (it then counts as empty); keys not listed are
 ignored. Turn kinds that report more (a transfer's status, a script's value)
 add a key of their own and register a reader for it with
 :func:`result_reader`. What the result means, in this order: a hang-up event
-anywhere in ``events`` wins (the caller is gone); otherwise the first event;
-otherwise the first registered key present (not null); otherwise a non-empty
-``recognition``; otherwise the prompts were played.
+anywhere in ``events`` wins (the caller is gone; what else the post holds is
+kept as the hang-up's ``partial`` result, such as the audio recorded until
+then); otherwise the first event; otherwise the first registered key present
+(not null); otherwise a non-empty ``recognition``; otherwise the prompts were
+played.
 
 Anything else (no ``result`` field, bad JSON, a value of the wrong type) is a
 :class:`~runtime.errors.BadResult` whose message says what is wrong.
@@ -43,11 +45,12 @@ from typing import Any, Callable, Mapping, NoReturn
 
 from runtime import _codec
 from runtime.errors import BadResult
-from runtime.results import (HANGUP_EVENT, Event, Hypothesis, InputResult, MarkReached, Played, Recognition,
-                             event)
+from runtime.results import (HANGUP_EVENT, Event, HungUp, Hypothesis, InputResult, MarkReached, Played,
+                             Recognition, event)
 
 RESULT_FIELD = "result"
 MAX_DEPTH = 100  # far beyond any real result; much deeper data cannot travel (pickle) or be journaled safely
+AUDIO_FIELD = "rayvrAudio"  # the multipart part holding a turn's audio (see gateway.recordings)
 INPUT_MODES = ("dtmf", "voice")
 MAX_FORM_FIELDS = 1000
 
@@ -167,15 +170,33 @@ def _typed(result: dict[str, Any]) -> InputResult:
                        for i, item in enumerate(expect_list(result, "recognition")))
     for item in events:
         if item.name == HANGUP_EVENT:
-            return item
+            return _hang_up(item, result, hypotheses, mark)
     if events:
         return events[0]
+    return _collected(result, hypotheses, mark) or Played(mark)
+
+
+def _collected(result: dict[str, Any], hypotheses: tuple[Hypothesis, ...], mark: MarkReached | None
+               ) -> InputResult | None:
+    """What the turn collected: the first registered key present, else the recognition, else None."""
     for key, reader in _READERS.items():
         if result.get(key) is not None:
             return reader(result[key], Posted(result, mark))
     if hypotheses:
         return Recognition(hypotheses, mark)
-    return Played(mark)
+    return None
+
+
+def _hang_up(hang_up: Event, result: dict[str, Any], hypotheses: tuple[Hypothesis, ...],
+             mark: MarkReached | None) -> Event:
+    """The hang-up, with what was collected before it; a partial result that cannot be read is dropped."""
+    try:
+        partial = _collected(result, hypotheses, mark)
+    except BadResult:
+        partial = None  # the caller is gone either way: the hang-up must reach the dialogue
+    if partial is None:
+        return hang_up
+    return HungUp(message=hang_up.message, mark=hang_up.mark, partial=partial)
 
 
 def _event(data: Any, where: str, mark: MarkReached | None) -> Event:

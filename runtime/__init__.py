@@ -27,29 +27,33 @@ from runtime.errors import (BadResult, CallBusy, CallEnded, CallNotFound, CallTr
                             Disconnected, FencingError, FutureTurn, HangUp, NonDeterminismError, RayvrError,
                             StepFailed, StoreError, StoreUnavailable, TurnError, UnjournaledAwaitError,
                             UnknownDialogue)
-from runtime.results import (HANGUP_EVENT, TRANSFER_EVENT, Event, Hypothesis, InputResult, MarkReached, NoInput,
-                             NoMatch, Played, Recognition, event, event_family)
-from runtime.settings import FETCH_KINDS, DocumentSettings
-from runtime.speech import Audio, Emphasis, Mark, Paragraph, Pause, Prosody, SayAs, Sentence, Substitute
+from runtime.grammars import AbnfGrammar, Grammar, InlineGrammar
+from runtime.interaction import Interaction, Phase, Record, Recording, SpeechSettings
 from runtime.invocations import (RETURNED, ObjectCall, Ref, Script, Subdialog, Value, connection_info,
                                  phone_number)
+from runtime.recordings import Recorded, RecordedAudio
+from runtime.results import (HANGUP_EVENT, TRANSFER_EVENT, Event, HungUp, Hypothesis, InputResult, MarkReached,
+                             NoInput, NoMatch, Played, Recognition, event, event_family)
+from runtime.settings import FETCH_KINDS, DocumentSettings
+from runtime.speech import Audio, Emphasis, Mark, Paragraph, Pause, Prosody, SayAs, Sentence, Substitute
 from runtime.transfers import (BlindTransfer, BridgeTransfer, ConsultationTransfer, Transfer, TransferFailed,
                                TransferResult, TransferStatus)
-from runtime.turns import (Disconnect, DtmfSettings, Exit, Expr, FetchSettings, Goto, Grammar, InlineGrammar,
-                           Interaction, LastTurn, Message, OutputTurn, Prompt, Return, Submit)
+from runtime.turns import (Disconnect, DtmfSettings, Exit, Expr, FetchSettings, Goto, LastTurn, Message,
+                           OutputTurn, Prompt, Return, Submit)
 
 __all__ = [
-    "actor_name", "Audio", "BadResult", "BlindTransfer", "BridgeTransfer", "Call", "CallActor", "CallBusy",
-    "CallConfig", "CallEnded", "CallNotFound", "CallPool", "CallRunner", "CallTransferred", "Checkpoint",
-    "CheckpointStore", "configure_logging", "connection_info", "ConsultationTransfer", "create_call_actor",
-    "dialogue", "DialogueError", "Disconnect", "Disconnected", "DocumentSettings", "DtmfSettings", "Emphasis",
-    "Event", "event", "event_family", "Exit", "Expr", "FencingError", "FETCH_KINDS", "FetchSettings",
-    "find_call_actor", "FutureTurn", "Goto", "Grammar", "HangUp", "HANGUP_EVENT", "Hypothesis",
-    "import_dialogues", "InlineGrammar", "InputResult", "Interaction", "LastTurn", "lookup", "Mark",
-    "MarkReached", "MemoryStore", "Message", "NAMESPACE", "NoInput", "NoMatch", "NonDeterminismError",
-    "ObjectCall", "OutputTurn", "Paragraph", "Pause", "phone_number", "Played", "Prompt", "Prosody",
-    "RayKVStore", "RayvrError", "read_checkpoint", "Recognition", "Ref", "register", "registered", "Reply",
-    "Return", "RETURNED", "SayAs", "Script", "Sentence", "StepFailed", "StoreError", "StoreUnavailable",
+    "AbnfGrammar", "actor_name", "Audio", "BadResult", "BlindTransfer", "BridgeTransfer", "Call", "CallActor",
+    "CallBusy", "CallConfig", "CallEnded", "CallNotFound", "CallPool", "CallRunner", "CallTransferred",
+    "Checkpoint", "CheckpointStore", "configure_logging", "connection_info", "ConsultationTransfer",
+    "create_call_actor", "dialogue", "DialogueError", "Disconnect", "Disconnected", "DocumentSettings",
+    "DtmfSettings", "Emphasis", "Event", "event", "event_family", "Exit", "Expr", "FencingError",
+    "FETCH_KINDS", "FetchSettings", "find_call_actor", "FutureTurn", "Goto", "Grammar", "HangUp",
+    "HANGUP_EVENT", "HungUp", "Hypothesis", "import_dialogues", "InlineGrammar", "InputResult", "Interaction",
+    "LastTurn", "lookup", "Mark", "MarkReached", "MemoryStore", "Message", "NAMESPACE", "NoInput", "NoMatch",
+    "NonDeterminismError", "ObjectCall", "OutputTurn", "Paragraph", "Pause", "Phase", "phone_number",
+    "Played", "Prompt", "Prosody", "RayKVStore", "RayvrError", "read_checkpoint", "Recognition", "Record",
+    "Recorded", "RecordedAudio", "Recording", "Ref", "register", "registered", "Reply", "Return", "RETURNED",
+    "SayAs", "Script", "Sentence", "SpeechSettings", "StepFailed", "StoreError", "StoreUnavailable",
     "Subdialog", "Submit", "Substitute", "Transfer", "TRANSFER_EVENT", "TransferFailed", "TransferResult",
     "TransferStatus", "TurnError", "UnjournaledAwaitError", "UnknownDialogue", "Value", "wire",
 ]

@@ -60,6 +60,13 @@ def _ext_hook(code: int, data: bytes) -> Any:
         obj = object.__new__(cls)
         for name, value in fields.items():
             object.__setattr__(obj, name, value)
+        for missing in dataclasses.fields(cls):
+            # A field added after the journal was written takes its default, so old journals still replay.
+            if missing.name not in fields:
+                if missing.default is not dataclasses.MISSING:
+                    object.__setattr__(obj, missing.name, missing.default)
+                elif missing.default_factory is not dataclasses.MISSING:
+                    object.__setattr__(obj, missing.name, missing.default_factory())
         return obj
     if code == _ENUM:
         tag, value = unpack(data)

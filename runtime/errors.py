@@ -92,6 +92,11 @@ class HangUp(Disconnected):
         super().__init__(message, call_id=call_id, turn=turn)
         self.result = result
 
+    @property
+    def partial(self) -> Any:
+        """What the turn collected before the hang-up (a recording, a recognition), or None."""
+        return getattr(self.result, "partial", None)
+
 
 class StepFailed(RayvrError):
     """A journaled step raised; the original error's type and message are kept.

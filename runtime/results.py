@@ -7,9 +7,12 @@ as a result: it is raised inside the dialogue as :class:`runtime.HangUp`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from runtime._codec import wire
+
+if TYPE_CHECKING:
+    from runtime.recordings import RecordedAudio
 
 HANGUP_EVENT = "connection.disconnect.hangup"
 TRANSFER_EVENT = "connection.disconnect.transfer"
@@ -48,10 +51,15 @@ class Hypothesis:
 @wire
 @dataclass(frozen=True, slots=True)
 class Recognition(InputResult):
-    """The caller said or keyed something a grammar matched; best hypothesis first."""
+    """The caller said or keyed something a grammar matched; best hypothesis first.
+
+    ``recording`` is the caller's utterance as audio, when the turn asked for
+    it (``SpeechSettings(record_utterance=True)``) and the browser made one.
+    """
 
     hypotheses: tuple[Hypothesis, ...]
     mark: MarkReached | None = None
+    recording: RecordedAudio | None = None
 
     def __post_init__(self) -> None:
         if not self.hypotheses:
@@ -114,6 +122,20 @@ class NoMatch(Event):
     """The caller said or keyed something no grammar matched."""
 
     name: str = "nomatch"
+
+
+@wire
+@dataclass(frozen=True, slots=True)
+class HungUp(Event):
+    """The caller hung up after part of the turn's result was collected (``partial``).
+
+    A hang-up during a recording still delivers the audio recorded until then:
+    the dialogue gets :class:`runtime.HangUp` raised, and its ``partial`` is
+    the :class:`runtime.Recorded` result.
+    """
+
+    name: str = HANGUP_EVENT
+    partial: InputResult | None = None
 
 
 E = TypeVar("E", bound=type[Event])

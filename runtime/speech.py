@@ -12,21 +12,24 @@ from dataclasses import dataclass
 from typing import Union
 
 from runtime._codec import wire
+from runtime.recordings import RecordedAudio
 
 EMPHASIS_LEVELS = ("strong", "moderate", "none", "reduced")
 _XML_NAME = re.compile(r"[^\W\d][\w.\-]*")
 
 Part = Union[str, "Audio", "Pause", "Mark", "SayAs", "Emphasis", "Prosody", "Sentence", "Paragraph",
-             "Substitute"]
+             "Substitute", RecordedAudio]
 
 
 def parts_of(items: tuple[Part, ...]) -> tuple[Part, ...]:
     """Check that every item is a speech part; return them as a tuple."""
     for item in items:
         if not isinstance(item, (str, Audio, Pause, Mark, SayAs, Emphasis, Prosody, Sentence,
-                                 Paragraph, Substitute)):
+                                 Paragraph, Substitute, RecordedAudio)):
             raise TypeError(f"{type(item).__qualname__} is not a speech part; use str, Audio, Pause, "
-                            "Mark, SayAs, Emphasis, Prosody, Sentence, Paragraph or Substitute")
+                            "Mark, SayAs, Emphasis, Prosody, Sentence, Paragraph, Substitute or RecordedAudio")
+        if isinstance(item, RecordedAudio) and not item.playable:
+            raise ValueError("this recording was too large to store, so it cannot be played back")
     return tuple(items)
 
 

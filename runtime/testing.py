@@ -14,6 +14,10 @@
         t.played()
         assert t.last.variables == {"customer": "1234", "department": "sales"}
 
+Recordings are answered with :meth:`DialogueTest.recorded` (stored by the
+gateway, kept on the platform, or too large, as the turn asks), and a hang-up
+during a recording with ``t.hang_up(t.make_recording())``.
+
 The call runs through the same runner, journal and checkpoint code as in
 production, against an in-memory store; :meth:`DialogueTest.restart` rebuilds
 the call from its checkpoint, as a restarted actor would.
@@ -31,8 +35,9 @@ from runtime._runner import CallRunner, Reply, read_checkpoint
 from runtime._stores import MemoryStore
 from runtime.errors import RayvrError
 from runtime.invocations import Value
-from runtime.results import (HANGUP_EVENT, TRANSFER_EVENT, Event, Hypothesis, InputResult, MarkReached, NoInput,
-                             NoMatch, Played, Recognition, event)
+from runtime.recordings import Recorded, RecordedAudio
+from runtime.results import (HANGUP_EVENT, TRANSFER_EVENT, Event, HungUp, Hypothesis, InputResult, MarkReached,
+                             NoInput, NoMatch, Played, Recognition, event)
 from runtime.settings import DocumentSettings
 from runtime.speech import Audio, Part
 from runtime.transfers import TransferFailed, TransferResult, TransferStatus
@@ -140,11 +145,42 @@ class DialogueTest:
         return self.answer(Recognition((Hypothesis(keys, keys if interpretation is None else interpretation,
                                                    1.0, "dtmf"),)))
 
-    def say(self, *hypotheses: tuple[str, Any, float] | str) -> OutputTurn | LastTurn:
-        """The caller speaks; each hypothesis is ``(utterance, interpretation, confidence)`` or an utterance."""
+    def say(self, *hypotheses: tuple[str, Any, float] | str,
+            recording: RecordedAudio | None = None) -> OutputTurn | LastTurn:
+        """The caller speaks; each hypothesis is ``(utterance, interpretation, confidence)`` or an utterance.
+
+        ``recording`` is the utterance's audio (for turns with ``record_utterance``), e.g. ``t.audio()``.
+        """
         nbest = tuple(Hypothesis(h, h, 1.0, "voice") if isinstance(h, str) else Hypothesis(*h, "voice")
                       for h in hypotheses)
-        return self.answer(Recognition(nbest))
+        return self.answer(Recognition(nbest, recording=recording))
+
+    def audio(self, duration_ms: int = 3000, *, size: int | None = None, media_type: str | None = "audio/x-wav",
+              too_large: bool = False, kept: str | None = None) -> RecordedAudio:
+        """Audio as the gateway would reference it for the current turn: stored, kept under ``kept``, or too large."""
+        if too_large:
+            return RecordedAudio(size=size, duration_ms=duration_ms, media_type=media_type, too_large=True)
+        if kept is not None:
+            return RecordedAudio(kept=kept, size=size, duration_ms=duration_ms, media_type=media_type)
+        return RecordedAudio(location=f"{self.call_id}/{self.reply.seq}-recording.wav", size=size,
+                             duration_ms=duration_ms, media_type=media_type)
+
+    def make_recording(self, duration_ms: int = 3000, *, size: int | None = None,
+                       media_type: str | None = "audio/x-wav", too_large: bool = False, termchar: str | None = None,
+                       max_time_reached: bool = False, termination: str | None = None) -> Recorded:
+        """The :class:`Recorded` result the current recording turn would get (kept on the platform if it asks to be).
+
+        ``termination`` is the DTMF keys a termination grammar matched.
+        """
+        record = getattr(self.reply.turn, "record", None)
+        kept = None if too_large or record is None else record.keep_as
+        matched = None if termination is None else Recognition((Hypothesis(termination, termination, 1.0, "dtmf"),))
+        return Recorded(self.audio(duration_ms, size=size, media_type=media_type, too_large=too_large, kept=kept),
+                        termchar, max_time_reached, matched)
+
+    def recorded(self, duration_ms: int = 3000, **options: Any) -> OutputTurn | LastTurn:
+        """The caller is recorded (options as for :meth:`make_recording`)."""
+        return self.answer(self.make_recording(duration_ms, **options))
 
     def no_input(self) -> OutputTurn | LastTurn:
         """The caller says nothing."""
@@ -194,9 +230,9 @@ class DialogueTest:
         """
         return self.answer(Value(json.loads(json.dumps(value, allow_nan=False))))
 
-    def hang_up(self) -> OutputTurn | LastTurn:
-        """The caller hangs up during the current turn."""
-        return self.answer(Event(HANGUP_EVENT))
+    def hang_up(self, partial: InputResult | None = None) -> OutputTurn | LastTurn:
+        """The caller hangs up during the current turn, after ``partial`` was collected (e.g. a recording)."""
+        return self.answer(Event(HANGUP_EVENT) if partial is None else HungUp(partial=partial))
 
     def restart(self) -> None:
         """Rebuild the call from its checkpoint, as a restarted actor would (replaying the journal)."""

@@ -45,7 +45,8 @@ from typing import ClassVar, Iterable
 from runtime._codec import wire
 from runtime.results import Event, InputResult, Recognition, event_family
 from runtime.speech import Part
-from runtime.turns import AnyGrammar, OutputTurn, Prompt, grammars_of, prompts_of
+from runtime.grammars import AnyGrammar, grammars_of
+from runtime.turns import OutputTurn, Prompt, prompts_of
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -10,9 +10,7 @@ renderer for it in the gateway.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape, quoteattr
 from typing import Any, Iterable
 
 from runtime import _values
@@ -69,7 +67,7 @@ class FetchSettings:
             raise ValueError(f"fetch hint must be 'prefetch' or 'safe', not {self.hint!r}")
 
 
-# --- prompts and grammars --------------------------------------------------------------------
+# --- prompts ------------------------------------------------------------------------------
 
 
 @wire
@@ -104,61 +102,6 @@ def prompts_of(items: Iterable[Prompt | Part]) -> tuple[Prompt, ...]:
     if loose:
         prompts.append(Prompt(*loose))
     return tuple(prompts)
-
-
-@wire
-@dataclass(frozen=True, slots=True)
-class Grammar:
-    """A grammar fetched from a URL, ``builtin:`` ones included (``builtin:dtmf/digits?length=4``)."""
-
-    src: str
-    type: str | None = None
-    weight: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.weight is not None and not 0 <= self.weight < float("inf"):
-            raise ValueError(f"a grammar weight must be a non-negative finite number, not {self.weight!r}")
-
-
-@wire
-@dataclass(frozen=True, slots=True)
-class InlineGrammar:
-    """An SRGS XML grammar written into the document.
-
-    ``srgs`` is the grammar element as XML text, with or without the SRGS
-    namespace; the gateway moves it into the VoiceXML namespace, as the
-    VoiceXML schema requires for inline grammars.
-    """
-
-    srgs: str
-
-    @staticmethod
-    def choices(options: dict[str, str], *, mode: str = "dtmf", lang: str | None = None) -> "InlineGrammar":
-        """A grammar that accepts exactly the keys of ``options``, interpreted as their values."""
-        items = "".join(f"<item>{escape(said)}<tag>out={escape(json.dumps(value))};</tag></item>"
-                        for said, value in options.items())
-        lang_attr = f" xml:lang={quoteattr(lang)}" if lang else ""
-        rule = quoteattr(f"{mode}Choice")  # rule ids are document-wide IDs: one per mode keeps them apart
-        return InlineGrammar(
-            f'<grammar version="1.0" mode={quoteattr(mode)} root={rule} tag-format="semantics/1.0"{lang_attr}>'
-            f'<rule id={rule} scope="public"><one-of>{items}</one-of></rule></grammar>'
-        )
-
-
-AnyGrammar = Grammar | InlineGrammar
-
-
-def grammars_of(value: AnyGrammar | Iterable[AnyGrammar] | None) -> tuple[AnyGrammar, ...]:
-    """Accept one grammar, several, or none."""
-    if value is None:
-        return ()
-    if isinstance(value, (Grammar, InlineGrammar)):
-        return (value,)
-    grammars = tuple(value)
-    for grammar in grammars:
-        if not isinstance(grammar, (Grammar, InlineGrammar)):
-            raise TypeError(f"{type(grammar).__qualname__} is not a grammar")
-    return grammars
 
 
 DTMF_KEYS = "0123456789*#ABCD"
@@ -198,50 +141,6 @@ class Message(OutputTurn):
         if not prompts:
             raise ValueError("a message needs something to say")
         object.__setattr__(self, "prompts", prompts_of(prompts))
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "lang", lang)
-
-
-@wire
-@dataclass(frozen=True, slots=True)
-class Interaction(OutputTurn):
-    """Play prompts, then wait for DTMF or speech.
-
-    The result is a :class:`runtime.results.Recognition`, or a
-    :class:`runtime.results.NoInput`, :class:`runtime.results.NoMatch` or
-    other :class:`runtime.results.Event`.
-
-    Args:
-        prompts: prompt phases, played in order; a phase with ``bargein=False``
-            cannot be interrupted.
-        dtmf: DTMF grammars (``builtin:dtmf/...`` or inline).
-        speech: speech grammars (by URL or inline).
-        no_input_timeout_ms: how long to wait for input after the prompts.
-        dtmf_settings: inter-digit and termination settings.
-        name: the turn's name, in logs and the journal.
-        lang: the language of the turn's prompts and grammars.
-    """
-
-    prompts: tuple[Prompt, ...]
-    dtmf: tuple[AnyGrammar, ...] = ()
-    speech: tuple[AnyGrammar, ...] = ()
-    no_input_timeout_ms: int | None = None
-    dtmf_settings: DtmfSettings = field(default_factory=DtmfSettings)
-    name: str = "interaction"
-    lang: str | None = None
-
-    def __init__(self, *prompts: Prompt | Part, dtmf: AnyGrammar | Iterable[AnyGrammar] | None = None,
-                 speech: AnyGrammar | Iterable[AnyGrammar] | None = None,
-                 no_input_timeout_ms: int | None = None, dtmf_settings: DtmfSettings | None = None,
-                 name: str = "interaction", lang: str | None = None) -> None:
-        dtmf_grammars, speech_grammars = grammars_of(dtmf), grammars_of(speech)
-        if not dtmf_grammars and not speech_grammars:
-            raise ValueError("an interaction needs at least one DTMF or speech grammar")
-        object.__setattr__(self, "prompts", prompts_of(prompts))
-        object.__setattr__(self, "dtmf", dtmf_grammars)
-        object.__setattr__(self, "speech", speech_grammars)
-        object.__setattr__(self, "no_input_timeout_ms", no_input_timeout_ms)
-        object.__setattr__(self, "dtmf_settings", dtmf_settings or DtmfSettings())
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "lang", lang)
 

@@ -6,7 +6,7 @@ import asyncio
 import json
 
 from runtime import (Call, DocumentSettings, Event, Exit, Grammar, HangUp, InputResult, Interaction, Message, Prompt,
-                     Recognition, dialogue)
+                     Recognition, Recorded, Recording, dialogue)
 
 
 async def _slow(seconds: float) -> str:
@@ -67,3 +67,18 @@ class Configured:
         call.configure(lang=call.params.get("lang", "de-DE"))
         await call.turn(Message("Guten Tag.", name="second"))
         return Exit(message=Message("Auf Wiedersehen."))
+
+
+@dialogue("record-and-play")
+class RecordAndPlay:
+    """Records the caller, asks again once if the recording was too large, plays it back, exits with its reference."""
+
+    async def run(self, call: Call) -> Exit:
+        result = await call.turn(Recording("Speak after the tone.", beep=True, name="record"))
+        if isinstance(result, Recorded) and result.too_large:
+            await call.turn(Message("That was too long to keep.", name="too-large"))
+            result = await call.turn(Recording("Once more, shorter.", beep=True, name="record-again"))
+        if not isinstance(result, Recorded):
+            return Exit(variables={"location": None}, name="not-recorded")
+        await call.turn(Message("You said:", result.audio, name="playback"))
+        return Exit(variables={"location": result.location, "size": result.audio.size})

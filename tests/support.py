@@ -79,9 +79,9 @@ class Document:
 
     @property
     def submit_url(self) -> str:
-        submits = [s for s in self.root.iter(f"{V}submit")]
-        assert len(submits) == 1, f"expected one submit, found {len(submits)}"
-        return submits[0].get("next")
+        targets = {s.get("next") for s in self.root.iter(f"{V}submit")}  # with audio: a multipart and a plain one
+        assert len(targets) == 1, f"expected one submit target, found {sorted(targets)}"
+        return targets.pop()
 
     @property
     def ends_with(self) -> str | None:
@@ -142,6 +142,17 @@ class Browser:
                                         "application/x-www-form-urlencoded"))
         return document
 
+    def post_multipart(self, document: Document, result: dict[str, Any], audio: bytes | None,
+                       media_type: str = "audio/x-wav", result_type: str | None = "text/plain; charset=UTF-8",
+                       query: str = "") -> Document:
+        """Post ``result`` as the document's multipart submit does, with ``audio`` as its ``rayvrAudio`` part."""
+        parts = [Part("result", json.dumps(result, ensure_ascii=False).encode(), result_type)]
+        if audio is not None:
+            parts.append(Part("rayvrAudio", audio, media_type, filename="rayvrAudio.wav"))
+        body, content_type = multipart_body(parts)
+        path = document.submit_url + (f"?{query}" if query else "")
+        return self._check(http("POST", self.base_url + path, body, content_type))
+
     def played(self, document: Document) -> Document:
         return self.post(document, {"events": []})
 
@@ -152,6 +163,31 @@ class Browser:
 
     def event(self, document: Document, name: str, message: str = "") -> Document:
         return self.post(document, {"events": [{"name": name, "message": message}]})
+
+
+@dataclass
+class Part:
+    """One part of a multipart/form-data body."""
+
+    name: str
+    content: bytes
+    content_type: str | None = None
+    filename: str | None = None
+    headers: dict[str, str] | None = None
+
+
+def multipart_body(parts: list[Part], boundary: str = "rayvr-test-7d3f9a") -> tuple[bytes, str]:
+    """A ``multipart/form-data`` body of ``parts``, and its content type, written byte by byte as a browser would."""
+    body = bytearray()
+    for part in parts:
+        disposition = f'form-data; name="{part.name}"' + (f'; filename="{part.filename}"' if part.filename else "")
+        lines = [f"--{boundary}", f"Content-Disposition: {disposition}"]
+        if part.content_type is not None:
+            lines.append(f"Content-Type: {part.content_type}")
+        lines += [f"{name}: {value}" for name, value in (part.headers or {}).items()]
+        body += ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + part.content + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    return bytes(body), f"multipart/form-data; boundary={boundary}"
 
 
 def wait_for_exit(pid: int, timeout: float = 30) -> None:

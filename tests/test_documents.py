@@ -87,7 +87,9 @@ def test_a_turns_own_properties_are_closer_to_the_field_than_the_documents() -> 
                                 dtmf_settings=DtmfSettings(term_char="#")), replace(CTX, settings=CALL_WIDE))
     assert ("timeout", "7s") in properties(root)
     assert [(p.get("name"), p.get("value")) for p in root.xpath("//v:field/v:property", namespaces=NS)] == [
-        ("timeout", "3000ms"), ("termchar", "#")]
+        ("timeout", "3000ms")]
+    assert [(p.get("name"), p.get("value")) for p in root.xpath("//v:form[not(@id)]/v:property", namespaces=NS)] == [
+        ("termchar", "#")]
 
 
 # --- fetch audio -------------------------------------------------------------------------------

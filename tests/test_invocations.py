@@ -12,7 +12,7 @@ from lxml import etree
 from browser import needs_node, node, run_turn, ROOT_JS
 from gateway.render import RenderContext, render
 from gateway.wire import parse_result
-from runtime import (HANGUP_EVENT, BadResult, Call, Event, Exit, Expr, FetchSettings, Message, ObjectCall, Played,
+from runtime import (HANGUP_EVENT, BadResult, HungUp, Call, Event, Exit, Expr, FetchSettings, Message, ObjectCall, Played,
                      Ref, Script, Subdialog, Value, connection_info, phone_number)
 from runtime._codec import pack, unpack
 from runtime.testing import DialogueTest
@@ -360,7 +360,8 @@ def test_an_event_wins_over_a_value() -> None:
     assert parse_result(posted) == Event("com.example.cancelled", TRICKY)
     hung_up = post({"events": [{"name": "error.semantic", "message": ""}, {"name": HANGUP_EVENT, "message": ""}],
                     "value": {"data": 1}})
-    assert parse_result(hung_up) == Event(HANGUP_EVENT)
+    # The caller is gone; what was collected before the hang-up travels with it.
+    assert parse_result(hung_up) == HungUp(partial=Value(1))
 
 
 def test_integers_the_journal_cannot_hold_become_floats_as_in_ecmascript() -> None:

@@ -21,8 +21,9 @@ from gateway.render import RenderContext, render, render_notice, render_retry, r
 from gateway.wire import parse_result
 from runtime.results import HANGUP_EVENT, Event, Hypothesis, MarkReached, NoInput, NoMatch, Played, Recognition
 from runtime.speech import Audio, Emphasis, Mark, Paragraph, Pause, Prosody, SayAs, Sentence, Substitute
-from runtime.turns import (Disconnect, DtmfSettings, Exit, Grammar, InlineGrammar, Interaction, Message,
-                           OutputTurn, Prompt)
+from runtime.grammars import Grammar, InlineGrammar
+from runtime.interaction import Interaction
+from runtime.turns import Disconnect, DtmfSettings, Exit, Message, OutputTurn, Prompt
 from vxml import assert_valid_vxml
 
 V = "http://www.w3.org/2001/vxml"
@@ -248,13 +249,14 @@ def test_timeouts_and_dtmf_settings_become_properties() -> None:
     turn = Interaction("Enter the amount, then hash.", dtmf=Grammar("builtin:dtmf/number"), no_input_timeout_ms=7000,
                        dtmf_settings=DtmfSettings(inter_digit_timeout_ms=3000, term_timeout_ms=1500, term_char="#"))
     _, root = valid(turn)
-    assert [(p.get("name"), p.get("value")) for p in xpath(root, "//v:field/v:property")] == [
-        ("timeout", "7000ms"), ("interdigittimeout", "3000ms"), ("termtimeout", "1500ms"), ("termchar", "#")]
+    assert [(p.get("name"), p.get("value")) for p in xpath(root, "v:form[1]/v:property")] == [
+        ("interdigittimeout", "3000ms"), ("termtimeout", "1500ms"), ("termchar", "#")]
+    assert [(p.get("name"), p.get("value")) for p in xpath(root, "//v:field/v:property")] == [("timeout", "7000ms")]
 
 
 def test_only_the_settings_given_become_properties() -> None:
     _, root = valid(Interaction("Go", dtmf=DIGIT, dtmf_settings=DtmfSettings(term_char="*")))
-    assert [(p.get("name"), p.get("value")) for p in xpath(root, "//v:field/v:property")] == [("termchar", "*")]
+    assert [(p.get("name"), p.get("value")) for p in xpath(root, "//v:property")] == [("termchar", "*")]
 
 
 def test_inline_choices_grammar_is_moved_into_the_voicexml_namespace() -> None:
@@ -302,18 +304,21 @@ def test_grammar_weights_are_plain_decimals(weight: float, written: str) -> None
     assert one(root, "//v:grammar").get("weight") == written
 
 
-@pytest.mark.parametrize(("grammar", "says"), [
-    (InlineGrammar("<grammar><rule id='r'>"), "not well-formed XML"),
-    (InlineGrammar("yes or no"), "not well-formed XML"),
-    (InlineGrammar("<rule id='r'><item>x</item></rule>"), "must be a <grammar> element, not <rule>"),
-    (InlineGrammar('<!DOCTYPE grammar [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-                   '<grammar version="1.0" root="r"><rule id="r"><item>&x;</item></rule></grammar>'),
-     "must not have a DOCTYPE"),
-    (InlineGrammar.choices({"1": "one"}, mode="voice"), "declares mode='voice' but is given as a dtmf grammar"),
+@pytest.mark.parametrize(("srgs", "says"), [
+    ("<grammar><rule id='r'>", "not well-formed XML"),
+    ("yes or no", "not well-formed XML"),
+    ("<rule id='r'><item>x</item></rule>", "must be an SRGS <grammar> element, not <rule>"),
+    ('<!DOCTYPE grammar [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+     '<grammar version="1.0" root="r"><rule id="r"><item>&x;</item></rule></grammar>', "must not have a DOCTYPE"),
 ])
-def test_bad_grammars_are_refused(grammar: Any, says: str) -> None:
+def test_bad_grammars_are_refused_when_built(srgs: str, says: str) -> None:
     with pytest.raises(ValueError, match=says):
-        render(Interaction("Go", dtmf=grammar), CTX)
+        InlineGrammar(srgs)
+
+
+def test_a_grammar_in_the_wrong_mode_is_refused_when_the_turn_is_built() -> None:
+    with pytest.raises(ValueError, match="declares mode='voice' but is given as a dtmf grammar"):
+        Interaction("Go", dtmf=InlineGrammar.choices({"1": "one"}, mode="voice"))
 
 
 def test_negative_grammar_weights_are_refused_when_the_turn_is_built() -> None:
@@ -322,8 +327,8 @@ def test_negative_grammar_weights_are_refused_when_the_turn_is_built() -> None:
 
 
 def test_negative_times_are_refused() -> None:
-    with pytest.raises(ValueError, match="cannot be negative"):
-        render(Interaction("Go", dtmf=DIGIT, no_input_timeout_ms=-1), CTX)
+    with pytest.raises(ValueError, match="no_input_timeout_ms must be a non-negative whole number"):
+        Interaction("Go", dtmf=DIGIT, no_input_timeout_ms=-1)
 
 
 # --- last turns --------------------------------------------------------------------------------
@@ -588,10 +593,17 @@ def test_root_script_is_ecmascript_3() -> None:
     assert found == []
 
 
-def test_two_inline_grammars_with_one_rule_id_are_refused() -> None:
-    twice = Interaction("Go", dtmf=[InlineGrammar.choices({"1": "a"}), InlineGrammar.choices({"2": "b"})])
-    with pytest.raises(ValueError, match="'dtmfChoice' is used twice in one turn"):
-        render(twice, CTX)
+def test_two_inline_grammars_with_one_rule_id_get_distinct_ids() -> None:
+    _, root = valid(Interaction("Go", dtmf=[InlineGrammar.choices({"1": "a"}), InlineGrammar.choices({"2": "b"})]))
+    assert [(g.get("root"), g.xpath("v:rule/@id", namespaces=NS)) for g in xpath(root, "//v:grammar")] == [
+        ("dtmfChoice", ["dtmfChoice"]), ("dtmfChoice_2", ["dtmfChoice_2"])]
+
+
+def test_grammars_whose_rules_refer_to_each_other_keep_their_ids_and_cannot_repeat() -> None:
+    srgs = ('<grammar version="1.0" root="main" mode="dtmf"><rule id="main"><ruleref uri="#digit"/>'
+            '<tag>out=rules.digit;</tag></rule><rule id="digit"><one-of><item>1</item></one-of></rule></grammar>')
+    with pytest.raises(ValueError, match="'digit' is used twice in one turn"):
+        Interaction("Go", dtmf=[InlineGrammar(srgs), InlineGrammar(srgs)])
 
 
 def test_characters_xml_cannot_hold_are_replaced_not_fatal() -> None:

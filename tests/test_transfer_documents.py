@@ -16,7 +16,7 @@ from lxml import etree
 from gateway.render import RenderContext, render
 from gateway.wire import parse_result
 from golden import assert_golden
-from runtime import (BadResult, BlindTransfer, BridgeTransfer, ConsultationTransfer, Event, Grammar, Hypothesis,
+from runtime import (BadResult, BlindTransfer, HungUp, BridgeTransfer, ConsultationTransfer, Event, Grammar, Hypothesis,
                      InlineGrammar, Mark, MarkReached, Prompt, Recognition, SayAs, TransferFailed, TransferResult,
                      TransferStatus)
 from test_render import CTX, TRICKY, evaluate, needs_node, one, spoken, valid, xpath
@@ -218,7 +218,9 @@ def test_an_event_wins_over_a_recorded_status_and_a_hang_up_over_everything() ->
     events = [{"name": "error.connection.noroute", "message": ""}]
     assert type(parse_result(post({"status": "unknown"}, events))) is TransferFailed
     events.append({"name": "connection.disconnect.hangup", "message": ""})
-    assert parse_result(post({"status": "unknown"}, events)) == Event("connection.disconnect.hangup")
+    hung_up = parse_result(post({"status": "unknown"}, events))
+    assert isinstance(hung_up, HungUp) and hung_up.name == "connection.disconnect.hangup"
+    assert hung_up.partial.status is TransferStatus.UNKNOWN
 
 
 # --- the document's script, executed -----------------------------------------------------------

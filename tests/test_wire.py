@@ -9,7 +9,7 @@ import pytest
 
 from gateway.wire import parse_result
 from runtime.errors import BadResult
-from runtime.results import HANGUP_EVENT, Event, Hypothesis, MarkReached, NoInput, NoMatch, Played, Recognition
+from runtime.results import HANGUP_EVENT, Event, HungUp, Hypothesis, MarkReached, NoInput, NoMatch, Played, Recognition
 
 
 def post(result: Any) -> dict[str, str]:
@@ -88,9 +88,17 @@ def test_the_first_event_wins_over_later_events_and_recognition() -> None:
 def test_a_hang_up_wins_even_after_other_events() -> None:
     result = parse_result(post({"events": [{"name": "noinput", "message": ""},
                                            {"name": HANGUP_EVENT, "message": "caller hung up"}],
-                                "recognition": [hypothesis()], "mark": None}))
+                                "recognition": [], "mark": None}))
     assert result == Event(HANGUP_EVENT, "caller hung up")
     assert type(result) is Event
+
+
+def test_a_hang_up_keeps_what_was_recognised_before_it() -> None:
+    result = parse_result(post({"events": [{"name": HANGUP_EVENT, "message": "caller hung up"}],
+                                "recognition": [hypothesis()], "mark": {"name": "m", "time": 5}}))
+    assert result == HungUp(message="caller hung up", mark=MarkReached("m", 5),
+                            partial=Recognition((Hypothesis("one", "1", 0.9, "dtmf"),), MarkReached("m", 5)))
+    assert result.name == HANGUP_EVENT
 
 
 def test_nothing_recognised_and_no_event_means_played() -> None:
@@ -99,7 +107,7 @@ def test_nothing_recognised_and_no_event_means_played() -> None:
 
 def test_missing_keys_count_as_empty_and_unknown_keys_are_ignored() -> None:
     assert parse_result(post({})) == Played()
-    assert parse_result(post({"recording": {"size": 3}})) == Played()
+    assert parse_result(post({"vendorExtension": {"size": 3}})) == Played()
     assert parse_result(post({"events": [{"name": "noinput"}]})) == NoInput()
 
 
