@@ -463,7 +463,7 @@ def _text(part: str, parent: etree._Element) -> None:
 
 @_part.register
 def _audio(part: Audio, parent: etree._Element) -> None:
-    _speak(_el(parent, "audio", {"src": part.src}), part.fallback)
+    _speak(_el(parent, "audio", {"src": part.src, **fetch_attributes(part.fetch)}), part.fallback)
 
 
 @_part.register

@@ -33,12 +33,13 @@ from runtime.invocations import (RETURNED, ObjectCall, Ref, Script, Subdialog, V
                                  phone_number)
 from runtime.recordings import Recorded, RecordedAudio
 from runtime.results import (HANGUP_EVENT, TRANSFER_EVENT, Event, HungUp, Hypothesis, InputResult, MarkReached,
-                             NoInput, NoMatch, Played, Recognition, event, event_family)
+                             MaxSpeechTimeout, NoInput, NoMatch, Played, Recognition, event, event_family)
 from runtime.settings import FETCH_KINDS, DocumentSettings
 from runtime.speech import Audio, Emphasis, Mark, Paragraph, Pause, Prosody, SayAs, Sentence, Substitute
 from runtime.transfers import (BlindTransfer, BridgeTransfer, ConsultationTransfer, Transfer, TransferFailed,
                                TransferResult, TransferStatus)
-from runtime.turns import (Disconnect, DtmfSettings, Exit, Expr, FetchSettings, Goto, LastTurn, Message,
+from runtime.fetching import FetchSettings
+from runtime.turns import (Disconnect, DtmfSettings, Exit, Expr, Goto, LastTurn, Message,
                            OutputTurn, Prompt, Return, Submit)
 
 __all__ = [
@@ -49,11 +50,12 @@ __all__ = [
     "DtmfSettings", "Emphasis", "Event", "event", "event_family", "Exit", "Expr", "FencingError",
     "FETCH_KINDS", "FetchSettings", "find_call_actor", "FutureTurn", "Goto", "Grammar", "HangUp",
     "HANGUP_EVENT", "HungUp", "Hypothesis", "import_dialogues", "InlineGrammar", "InputResult", "Interaction",
-    "LastTurn", "lookup", "Mark", "MarkReached", "MemoryStore", "Message", "NAMESPACE", "NoInput", "NoMatch",
-    "NonDeterminismError", "ObjectCall", "OutputTurn", "Paragraph", "Pause", "Phase", "phone_number",
-    "Played", "Prompt", "Prosody", "RayKVStore", "RayvrError", "read_checkpoint", "Recognition", "Record",
-    "Recorded", "RecordedAudio", "Recording", "Ref", "register", "registered", "Reply", "Return", "RETURNED",
-    "SayAs", "Script", "Sentence", "SpeechSettings", "StepFailed", "StoreError", "StoreUnavailable",
-    "Subdialog", "Submit", "Substitute", "Transfer", "TRANSFER_EVENT", "TransferFailed", "TransferResult",
-    "TransferStatus", "TurnError", "UnjournaledAwaitError", "UnknownDialogue", "Value", "wire",
+    "LastTurn", "lookup", "Mark", "MarkReached", "MaxSpeechTimeout", "MemoryStore", "Message", "NAMESPACE",
+    "NoInput", "NoMatch", "NonDeterminismError", "ObjectCall", "OutputTurn", "Paragraph", "Pause", "Phase",
+    "phone_number", "Played", "Prompt", "Prosody", "RayKVStore", "RayvrError", "read_checkpoint",
+    "Recognition", "Record", "Recorded", "RecordedAudio", "Recording", "Ref", "register", "registered",
+    "Reply", "Return", "RETURNED", "SayAs", "Script", "Sentence", "SpeechSettings", "StepFailed",
+    "StoreError", "StoreUnavailable", "Subdialog", "Submit", "Substitute", "Transfer", "TRANSFER_EVENT",
+    "TransferFailed", "TransferResult", "TransferStatus", "TurnError", "UnjournaledAwaitError",
+    "UnknownDialogue", "Value", "wire",
 ]

@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from runtime._codec import wire
-from runtime.turns import FetchSettings
+from runtime.fetching import FetchSettings
 
 SRGS_NS = "http://www.w3.org/2001/06/grammar"
 MODES = ("dtmf", "voice")

@@ -37,7 +37,8 @@ from runtime import _values
 from runtime._codec import wire
 from runtime._values import Expr
 from runtime.results import InputResult
-from runtime.turns import FetchSettings, OutputTurn
+from runtime.fetching import FetchSettings
+from runtime.turns import OutputTurn
 
 RETURNED = "returned"
 """The variable that holds what a subdialog or an object returned, in ``on_return`` and ``returns``."""

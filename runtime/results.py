@@ -126,6 +126,17 @@ class NoMatch(Event):
 
 @wire
 @dataclass(frozen=True, slots=True)
+class MaxSpeechTimeout(Event):
+    """The caller spoke for longer than the turn's maximum speech time (``maxspeechtimeout``)."""
+
+    name: str = "maxspeechtimeout"
+
+
+_SIMPLE: dict[str, type[Event]] = {"noinput": NoInput, "nomatch": NoMatch, "maxspeechtimeout": MaxSpeechTimeout}
+
+
+@wire
+@dataclass(frozen=True, slots=True)
 class HungUp(Event):
     """The caller hung up after part of the turn's result was collected (``partial``).
 
@@ -160,11 +171,10 @@ def event_family(*families: str) -> Callable[[E], E]:
 
 
 def event(name: str, message: str = "", mark: MarkReached | None = None) -> Event:
-    """The typed event for ``name``: :class:`NoInput`, :class:`NoMatch`, its family's class, or :class:`Event`."""
-    if name == "noinput":
-        return NoInput(message=message, mark=mark)
-    if name == "nomatch":
-        return NoMatch(message=message, mark=mark)
+    """The typed event for ``name``: :class:`NoInput`, :class:`NoMatch`, :class:`MaxSpeechTimeout`, its
+    family's class, or :class:`Event`."""
+    if name in _SIMPLE:
+        return _SIMPLE[name](message=message, mark=mark)
     families = [family for family in _FAMILIES if name == family or name.startswith(family + ".")]
     cls = _FAMILIES[max(families, key=len)] if families else Event
     return cls(name, message, mark)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from typing import Iterable, Mapping
 
 from runtime._codec import wire
-from runtime.turns import FetchSettings
+from runtime.fetching import FetchSettings
 
 FETCH_KINDS = ("audio", "document", "grammar", "object", "script", "data")
 """What the per-kind fetch defaults apply to; each is ``<kind>fetchhint``, ``<kind>maxage`` and ``<kind>maxstale``."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Union
 
 from runtime._codec import wire
+from runtime.fetching import FetchSettings
 from runtime.recordings import RecordedAudio
 
 EMPHASIS_LEVELS = ("strong", "moderate", "none", "reduced")
@@ -36,14 +37,18 @@ def parts_of(items: tuple[Part, ...]) -> tuple[Part, ...]:
 @wire
 @dataclass(frozen=True, slots=True)
 class Audio:
-    """An audio file, with what to say instead if it cannot be played."""
+    """An audio file, with what to say instead if it cannot be played, and how to fetch it."""
 
     src: str
     fallback: tuple[Part, ...] = ()
+    fetch: FetchSettings | None = None
 
-    def __init__(self, src: str, *fallback: Part) -> None:
+    def __init__(self, src: str, *fallback: Part, fetch: FetchSettings | None = None) -> None:
+        if fetch is not None and not isinstance(fetch, FetchSettings):
+            raise TypeError(f"fetch must be FetchSettings, not {type(fetch).__qualname__}")
         object.__setattr__(self, "src", src)
         object.__setattr__(self, "fallback", parts_of(fallback))
+        object.__setattr__(self, "fetch", fetch)
 
 
 @wire

@@ -611,3 +611,11 @@ def test_characters_xml_cannot_hold_are_replaced_not_fatal() -> None:
     assert one(root, "//v:form[not(@id)]//v:prompt").text == f"a\ufffdb\ufffdc\ufffd{TRICKY}"
     notice = etree.fromstring(render_notice("bad \x1b name"))
     assert "".join(notice.itertext()).strip() == "bad \ufffd name"
+
+
+def test_audio_carries_its_own_fetch_settings() -> None:
+    from runtime.fetching import FetchSettings
+    _, root = valid(Message(Audio("hold.wav", "please hold", fetch=FetchSettings(timeout_ms=2500, max_age_s=60,
+                                                                                  max_stale_s=0, hint="prefetch"))))
+    assert one(root, "//v:audio").attrib == {"src": "hold.wav", "fetchtimeout": "2500ms", "maxage": "60",
+                                             "maxstale": "0", "fetchhint": "prefetch"}

@@ -9,7 +9,8 @@ import pytest
 
 from gateway.wire import parse_result
 from runtime.errors import BadResult
-from runtime.results import HANGUP_EVENT, Event, HungUp, Hypothesis, MarkReached, NoInput, NoMatch, Played, Recognition
+from runtime.results import (HANGUP_EVENT, Event, HungUp, Hypothesis, MarkReached, MaxSpeechTimeout, NoInput, NoMatch,
+                             Played, Recognition)
 
 
 def post(result: Any) -> dict[str, str]:
@@ -188,3 +189,9 @@ def nested(levels: int) -> Any:
 def test_results_the_journal_cannot_hold_are_refused(result, says) -> None:
     with pytest.raises(BadResult, match=says):
         parse_result({"result": json.dumps(result)})
+
+
+def test_a_max_speech_timeout_is_a_typed_event() -> None:
+    result = parse_result({"result": json.dumps({"events": [{"name": "maxspeechtimeout", "message": "too long"}]})})
+    assert isinstance(result, MaxSpeechTimeout) and result.message == "too long"
+    assert result.matches("maxspeechtimeout") and not result.matches("max")
