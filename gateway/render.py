@@ -53,7 +53,7 @@ from typing import Any, Callable, Iterable, Mapping, TypeVar
 from lxml import etree
 
 from gateway.wire import AUDIO_FIELD, RESULT_FIELD
-from runtime._values import variable_name
+from runtime._values import NOT_XML, variable_name
 from runtime.grammars import AbnfGrammar, Grammar, InlineGrammar
 from runtime.settings import FETCH_KINDS, NO_SETTINGS, DocumentSettings
 from runtime.speech import Audio, Emphasis, Mark, Paragraph, Part, Pause, Prosody, SayAs, Sentence, Substitute
@@ -601,12 +601,11 @@ def _q(tag: str) -> str:
 
 
 # Characters XML 1.0 cannot carry at all; text from callers or back ends may hold them.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _xml_safe(text: str) -> str:
     """``text`` with the characters XML cannot hold replaced by U+FFFD (everything else unchanged)."""
-    return _NOT_XML.sub("\ufffd", text)
+    return NOT_XML.sub("\ufffd", text)
 
 
 def _attrs(attrs: Mapping[str, str | None]) -> dict[str, str]:

@@ -25,7 +25,7 @@ SCOPES = frozenset({"session", "application", "document", "dialog"})
 # rayvr's own names in the documents it renders (the root script object, form items, counters).
 OWN_PREFIX = "rayvr"
 
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")  # what XML 1.0 cannot hold
 _TOKEN = re.compile(r"[A-Za-z0-9._:-]+")
 
 
@@ -94,7 +94,7 @@ def xml_text(text: str, what: str) -> str:
     """``text`` if it is a string XML can carry (no control characters but tab and newlines), else an error."""
     if not isinstance(text, str):
         raise TypeError(f"{what} must be a string, not {type(text).__qualname__}")
-    bad = _NOT_XML.search(text)
+    bad = NOT_XML.search(text)
     if bad:
         raise ValueError(f"{what} holds {bad.group()!r}, which XML cannot carry")
     return text
@@ -102,7 +102,7 @@ def xml_text(text: str, what: str) -> str:
 
 def xml_safe(text: str) -> bool:
     """Whether XML can carry ``text`` as it is."""
-    return _NOT_XML.search(text) is None
+    return NOT_XML.search(text) is None
 
 
 def url(value: str, what: str) -> str:

@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from runtime._codec import wire
+from runtime._values import xml_text
 from runtime.fetching import FetchSettings
 
 SRGS_NS = "http://www.w3.org/2001/06/grammar"
@@ -32,17 +33,6 @@ _ABNF_RULE = re.compile(r"\$?([A-Za-z_][A-Za-z0-9_]*)")
 _TAG_FORMAT = re.compile(r"[^\s<>;]+")
 _ABNF_MODE = re.compile(r"^\s*mode\s+(\w+)\s*;", re.M)
 # Characters XML 1.0 cannot carry (lxml refuses them when the document is built).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def check_xml_text(value: str, what: str) -> str:
-    """``value`` if it is a string XML can carry, else :class:`ValueError` naming ``what``."""
-    if not isinstance(value, str):
-        raise TypeError(f"{what} must be a string, not {type(value).__qualname__}")
-    bad = _NOT_XML.search(value)
-    if bad:
-        raise ValueError(f"{what} holds the character {bad.group()!r}, which XML cannot carry")
-    return value
 
 
 def check_lang(lang: str | None, what: str = "language") -> str | None:
@@ -88,7 +78,7 @@ class Grammar:
     fetch: FetchSettings | None = None
 
     def __post_init__(self) -> None:
-        if not check_xml_text(self.src, "a grammar's src"):
+        if not xml_text(self.src, "a grammar's src"):
             raise ValueError("a grammar's src cannot be empty")
         check_media_type(self.type, "grammar type")
         _check_weight(self.weight)
@@ -119,7 +109,7 @@ class InlineGrammar:
 
     def __post_init__(self) -> None:
         _check_weight(self.weight)
-        _parse_srgs(check_xml_text(self.srgs, "an inline grammar"))
+        _parse_srgs(xml_text(self.srgs, "an inline grammar"))
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
@@ -225,7 +215,7 @@ class AbnfGrammar:
     weight: float | None = None
 
     def __post_init__(self) -> None:
-        check_xml_text(self.text, "an ABNF grammar")
+        xml_text(self.text, "an ABNF grammar")
         _check_weight(self.weight)
         check_lang(self.lang, "grammar language")
         if self.has_header:

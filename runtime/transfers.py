@@ -43,13 +43,13 @@ from enum import StrEnum
 from typing import ClassVar, Iterable
 
 from runtime._codec import wire
+from runtime._values import xml_text
 from runtime.results import Event, InputResult, Recognition, event_family
 from runtime.speech import Part
 from runtime.grammars import AnyGrammar, grammars_of
 from runtime.turns import OutputTurn, Prompt, prompts_of
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
-_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _SPACE = re.compile(r"\s")
 
 
@@ -201,10 +201,10 @@ class Transfer(OutputTurn):
         if transfer_audio is not None:
             _check_uri(transfer_audio, "transfer_audio", scheme=False)
         for what, value in (("dest_expr", dest_expr), ("aai_expr", aai_expr)):
-            if value is not None and not _text(value, what).strip():
+            if value is not None and not xml_text(value, what).strip():
                 raise ValueError(f"{what} cannot be empty")
         if aai is not None:
-            _text(aai, "aai")
+            xml_text(aai, "aai")
         _check_time(connect_timeout_ms, "connect_timeout_ms", zero=False)
         _check_time(max_time_ms, "max_time_ms", zero=True)
         fields = {"prompts": prompts_of(prompts), "dest": dest, "dest_expr": dest_expr, "aai": aai,
@@ -292,18 +292,10 @@ class ConsultationTransfer(Transfer):
 # --- checks ----------------------------------------------------------------------------------
 
 
-def _text(value: object, what: str) -> str:
-    """``value`` if it is a string XML can carry, else a clear error."""
-    if not isinstance(value, str):
-        raise TypeError(f"{what} must be a string, not {type(value).__qualname__}")
-    bad = _NOT_XML.search(value)
-    if bad:
-        raise ValueError(f"{what} contains {bad.group()!r}, which XML cannot carry")
-    return value
 
 
 def _check_uri(value: object, what: str, scheme: bool = True) -> None:
-    text = _text(value, what)
+    text = xml_text(value, what)
     if not text or _SPACE.search(text):
         raise ValueError(f"{what} must be a URI without spaces, not {text!r}")
     if scheme and not _SCHEME.match(text):
