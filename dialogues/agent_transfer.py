@@ -58,7 +58,7 @@ def request_callback(number: str, call_id: str) -> str:
     return f"CB-{call_id[:8]}-{number[-4:]}"
 
 
-@dialogue("agent_transfer")
+@dialogue("agent-transfer")
 class AgentTransfer:
     """An agent on the line, or a callback booked; exits with ``outcome`` and what goes with it."""
 

@@ -86,5 +86,5 @@ def test_rayvr_serve_joins_a_cluster_and_serves_calls(ray_cluster, tmp_path: Pat
     output = (tmp_path / "serve.log").read_text()
     serving = next(line for line in output.splitlines() if "serving dialogues " in line)
     names = serving.split("serving dialogues ", 1)[1].split(" on http://", 1)[0].split(", ")
-    assert {"address-check", "agent_transfer", "hello", "menu", "postcode"} <= set(names)
+    assert {"address-check", "agent-transfer", "hello", "menu", "postcode"} <= set(names)
     assert f"call_id={first.headers['X-Rayvr-Call']}" in output

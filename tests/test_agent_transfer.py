@@ -30,7 +30,7 @@ def bookings(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
 
 def test_the_caller_is_bridged_to_the_agent_line_with_every_transfer_option() -> None:
-    t = DialogueTest("agent_transfer", call_id="call-42")
+    t = DialogueTest("agent-transfer", call_id="call-42")
     turn = t.turn
     assert isinstance(turn, BridgeTransfer) and turn.name == "agent-1"
     assert (turn.dest, turn.aai) == ("tel:+15550100", "rayvr-call=call-42")
@@ -42,27 +42,27 @@ def test_the_caller_is_bridged_to_the_agent_line_with_every_transfer_option() ->
 
 
 def test_a_conversation_ends_the_call_with_its_length() -> None:
-    t = DialogueTest("agent_transfer")
+    t = DialogueTest("agent-transfer")
     t.transfer_status("far_end_disconnect", duration_s=312)
     assert t.text == "Your call with our agent has ended. Thank you for calling. Goodbye."
     assert t.last.variables == {"outcome": "talked", "talk_s": 312.0}
 
 
 def test_a_conversation_that_reached_the_time_limit_says_so() -> None:
-    t = DialogueTest("agent_transfer")
+    t = DialogueTest("agent-transfer")
     t.transfer_status(TransferStatus.MAXTIME_DISCONNECT, duration_s=1800)
     assert "time limit" in t.text
     assert t.last.variables == {"outcome": "talked", "talk_s": 1800.0}
 
 
 def test_star_during_the_conversation_ends_it_as_a_conversation() -> None:
-    t = DialogueTest("agent_transfer")
+    t = DialogueTest("agent-transfer")
     t.transfer_cancelled("*", duration_s=95)
     assert t.last.variables == {"outcome": "talked", "talk_s": 95.0}
 
 
 def test_busy_then_another_try_that_reaches_an_agent() -> None:
-    t = DialogueTest("agent_transfer")
+    t = DialogueTest("agent-transfer")
     t.transfer_status("busy")
     assert t.turn.name == "fallback-1"
     assert t.text == ("All our agents are busy right now. To be called back, press 1. To try again, press 2. "
@@ -76,7 +76,7 @@ def test_busy_then_another_try_that_reaches_an_agent() -> None:
 
 
 def test_after_the_last_try_only_a_callback_or_leaving_is_offered(bookings: list[tuple[str, str]]) -> None:
-    t = DialogueTest("agent_transfer")
+    t = DialogueTest("agent-transfer")
     t.transfer_status("noanswer")
     t.dtmf("2", interpretation="retry")
     t.transfer_status("noanswer")
@@ -98,7 +98,7 @@ def test_after_the_last_try_only_a_callback_or_leaving_is_offered(bookings: list
 
 
 def test_a_restart_after_booking_does_not_book_again(bookings: list[tuple[str, str]]) -> None:
-    t = DialogueTest("agent_transfer")
+    t = DialogueTest("agent-transfer")
     t.transfer_status("busy")
     t.dtmf("1", interpretation="callback")
     t.dtmf("0612345678")
@@ -116,7 +116,7 @@ def test_a_failed_booking_apologises(monkeypatch: pytest.MonkeyPatch) -> None:
         raise ConnectionError("CRM unreachable")
 
     monkeypatch.setattr(agent_transfer, "request_callback", down)
-    t = DialogueTest("agent_transfer")
+    t = DialogueTest("agent-transfer")
     t.transfer_status("busy")
     t.dtmf("1", interpretation="callback")
     t.dtmf("5551234567")
@@ -126,7 +126,7 @@ def test_a_failed_booking_apologises(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_pressing_star_while_waiting_offers_the_fallback() -> None:
-    t = DialogueTest("agent_transfer")
+    t = DialogueTest("agent-transfer")
     t.transfer_cancelled("*")
     assert t.text.startswith("You stopped waiting. To be called back, press 1. To try again, press 2.")
     t.dtmf("3", interpretation="leave")
@@ -142,7 +142,7 @@ def test_pressing_star_while_waiting_offers_the_fallback() -> None:
     ("error.connection.protocol.503", "We could not reach our agents.", True),
 ])
 def test_a_transfer_the_platform_cannot_place(failure: str, says: str, retry: bool) -> None:
-    t = DialogueTest("agent_transfer")
+    t = DialogueTest("agent-transfer")
     t.transfer_failed(failure, "detail")
     assert t.text.startswith(says)
     assert ("To try again, press 2." in t.text) is retry
@@ -154,13 +154,13 @@ def test_a_transfer_the_platform_cannot_place(failure: str, says: str, retry: bo
     (lambda t: t.event("error.semantic", "oops"), "Something went wrong while connecting you."),
 ])
 def test_other_outcomes_still_get_the_fallback(answer: Any, says: str) -> None:
-    t = DialogueTest("agent_transfer")
+    t = DialogueTest("agent-transfer")
     answer(t)
     assert t.turn.name == "fallback-1" and t.text.startswith(says)
 
 
 def test_silence_at_the_fallback_ends_politely() -> None:
-    t = DialogueTest("agent_transfer")
+    t = DialogueTest("agent-transfer")
     t.transfer_status("busy")
     t.no_input()
     assert t.text.startswith("Sorry, I did not hear anything. All our agents are busy")
@@ -170,7 +170,7 @@ def test_silence_at_the_fallback_ends_politely() -> None:
 
 
 def test_no_number_keyed_ends_politely() -> None:
-    t = DialogueTest("agent_transfer")
+    t = DialogueTest("agent-transfer")
     t.transfer_status("busy")
     t.dtmf("1", interpretation="callback")
     t.no_input()
@@ -180,6 +180,6 @@ def test_no_number_keyed_ends_politely() -> None:
 
 
 def test_a_hang_up_while_on_hold_ends_the_call() -> None:
-    t = DialogueTest("agent_transfer")
+    t = DialogueTest("agent-transfer")
     t.hang_up()
     assert t.last == Exit(name="hangup")
