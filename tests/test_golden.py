@@ -39,3 +39,14 @@ def test_support_documents_match_their_golden_documents():
     assert_golden("root", render_root())
     assert_golden("notice", render_notice("This call has ended."))
     assert_golden("retry", render_retry(CTX, '{"events":[]}', 2))
+
+
+def test_every_golden_document_has_its_prompts_and_grammars_checked_against_ssml_and_srgs():
+    from pathlib import Path
+
+    from vxml import assert_valid_parts, assert_valid_vxml
+
+    golden = sorted((Path(__file__).parent / "golden").glob("*.vxml"))
+    checked = {path.name: assert_valid_parts(assert_valid_vxml(path.read_bytes())) for path in golden}
+    assert len(golden) >= 50
+    assert sum(checked.values()) > 100, checked

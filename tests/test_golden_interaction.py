@@ -8,7 +8,7 @@ from lxml import etree
 
 from gateway.render import RenderContext, render
 from golden import assert_golden
-from test_interaction import assert_valid_srgs
+from vxml import assert_valid_srgs
 from runtime import (AbnfGrammar, Audio, DtmfSettings, FetchSettings, Grammar, InlineGrammar, Interaction, Mark,
                      Message, Phase, Prompt, Record, RecordedAudio, Recording, SayAs, SpeechSettings)
 

@@ -14,6 +14,9 @@ from lxml import etree
 
 SCHEMA_DIR = Path(__file__).parent / "vxml-schema"
 VXML_NS = "http://www.w3.org/2001/vxml"
+SRGS_NS = "http://www.w3.org/2001/06/grammar"
+SSML_NS = "http://www.w3.org/2001/10/synthesis"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>'
 
 
@@ -30,6 +33,14 @@ def vxml_schema() -> etree.XMLSchema:
     parser = etree.XMLParser(no_network=True)
     parser.resolvers.add(_LocalXmlXsd())
     return etree.XMLSchema(etree.parse(str(SCHEMA_DIR / "vxml.xsd"), parser))
+
+
+@cache
+def schema(name: str) -> etree.XMLSchema:
+    """A W3C schema from ``tests/vxml-schema`` (``grammar.xsd`` for SRGS, ``synthesis.xsd`` for SSML)."""
+    parser = etree.XMLParser(no_network=True)
+    parser.resolvers.add(_LocalXmlXsd())
+    return etree.XMLSchema(etree.parse(str(SCHEMA_DIR / name), parser))
 
 
 @cache
@@ -57,3 +68,60 @@ def assert_valid_vxml(document: bytes) -> etree._Element:
         raise AssertionError(f"not valid VoiceXML (DTD):\n{dtd.error_log}\n{document.decode()}")
     return root
 
+
+
+def _moved(element: etree._Element, namespace: str) -> etree._Element:
+    copy = etree.fromstring(etree.tostring(element, with_tail=False))
+    for item in copy.iter(etree.Element):
+        item.tag = f"{{{namespace}}}{etree.QName(item).localname}"
+    etree.cleanup_namespaces(copy)
+    return copy
+
+
+def assert_valid_srgs(grammar: etree._Element) -> None:
+    """An inline grammar of a document, moved back into the SRGS namespace, is a valid SRGS 1.0 grammar."""
+    copy = _moved(grammar, SRGS_NS)
+    copy.attrib.pop("weight", None)  # VoiceXML's own attribute on <grammar>
+    copy = etree.fromstring(etree.tostring(copy))
+    srgs = schema("grammar.xsd")
+    assert srgs.validate(copy), f"not valid SRGS:\n{srgs.error_log}\n{etree.tostring(copy).decode()}"
+
+
+# VoiceXML additions to SSML inside prompts: elements and attributes the SSML schema does not know.
+_VXML_ONLY_ELEMENTS = ("value", "enumerate", "foreach")
+_VXML_ONLY_ATTRIBUTES = ("expr", "fetchtimeout", "fetchhint", "maxage", "maxstale")
+
+
+def assert_valid_ssml(prompt: etree._Element, lang: str) -> bool:
+    """A prompt's content, as an SSML ``<speak>`` document, is valid SSML 1.0.
+
+    VoiceXML's own additions (``<value>``, ``<audio expr>``, fetch attributes)
+    are not SSML: a prompt using them is not checked, and False is returned.
+    """
+    if prompt.xpath(" | ".join(f".//v:{tag}" for tag in _VXML_ONLY_ELEMENTS), namespaces={"v": VXML_NS}):
+        return False
+    speak = etree.Element(f"{{{SSML_NS}}}speak", {"version": "1.0", XML_LANG: prompt.get(XML_LANG) or lang},
+                          nsmap={None: SSML_NS})
+    speak.text = prompt.text
+    for child in prompt:
+        speak.append(_moved(child, SSML_NS))
+        speak[-1].tail = child.tail
+    for element in speak.iter(etree.Element):
+        for attribute in _VXML_ONLY_ATTRIBUTES:
+            if attribute in element.attrib:
+                return False
+    ssml = schema("synthesis.xsd")
+    assert ssml.validate(speak), f"not valid SSML:\n{ssml.error_log}\n{etree.tostring(speak).decode()}"
+    return True
+
+
+def assert_valid_parts(root: etree._Element) -> int:
+    """Every inline grammar of a document is valid SRGS, every plain-SSML prompt valid SSML; how many were checked."""
+    checked = 0
+    for grammar in root.xpath("//v:grammar[v:rule]", namespaces={"v": VXML_NS}):
+        assert_valid_srgs(grammar)
+        checked += 1
+    lang = root.get(XML_LANG) or "en-US"
+    for prompt in root.xpath("//v:prompt", namespaces={"v": VXML_NS}):
+        checked += assert_valid_ssml(prompt, lang)
+    return checked
