@@ -33,7 +33,8 @@ class AddressCheck:
 
     async def run(self, call: Call) -> Exit | Disconnect:
         info = await call.turn(connection_info(name="caller-number"))
-        caller = phone_number(info.value.get("caller")) if isinstance(info, Value) else None
+        line = info.value if isinstance(info, Value) and isinstance(info.value, dict) else {}
+        caller = phone_number(line.get("caller"))
 
         answer = await call.turn(Subdialog(
             call.params.get("postcode_url", DEFAULT_POSTCODE_URL),

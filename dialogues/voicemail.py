@@ -62,7 +62,10 @@ class Voicemail:
                 return Exit(variables=saved(latest))
             return Disconnect(message=Message("We could not record a message. Goodbye.", name="give-up"))
         except HangUp as hang_up:
-            recorded = hang_up.partial if isinstance(hang_up.partial, Recorded) else latest
+            partial = hang_up.partial
+            # What was being recorded when the caller hung up wins, unless it cannot be kept.
+            usable = isinstance(partial, Recorded) and not partial.too_large and partial.audio is not None
+            recorded = partial if usable else latest
             return Exit(variables=saved(recorded) if recorded is not None else {"message": None}, name="hung-up")
 
     async def review(self, call: Call, message: Recorded) -> str:

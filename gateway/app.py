@@ -30,7 +30,7 @@ from ray.exceptions import RayActorError
 
 from gateway.render import DocumentHook, RenderContext, render, render_notice, render_retry, render_root
 from gateway.storage import DirectoryStorage, RecordingStorage, check_key, served_media_type
-from gateway.uploads import Upload, attach_upload, check_reposted_upload, read_multipart
+from gateway.uploads import Upload, attach_upload, check_reposted_upload, read_multipart, references
 from gateway.wire import RESULT_FIELD, decode_form, parse_result
 from runtime import (BadResult, CallBusy, CallConfig, CallEnded, CallNotFound, CallPool, DocumentSettings,
                      FutureTurn, Reply, StoreError, UnknownDialogue, find_call_actor, import_dialogues, lookup,
@@ -179,14 +179,19 @@ class Gateway:
             return params, None
         fields, upload = await read_multipart(request, self.config.recordings, call_id, seq,
                                               self.config.max_recording_bytes, self.config.max_body_bytes)
-        params = _merged([decode_form(request.rel_url.raw_query_string),
-                           [(key, value) for key, values in fields.items() for value in values]])
-        result = params.get(RESULT_FIELD)
-        if isinstance(result, str):
-            if upload is not None:
-                params[RESULT_FIELD] = attach_upload(result, upload)
-            else:
-                await check_reposted_upload(result, call_id, seq, self.config.recordings)
+        try:
+            params = _merged([decode_form(request.rel_url.raw_query_string),
+                               [(key, value) for key, values in fields.items() for value in values]])
+            result = params.get(RESULT_FIELD)
+            if isinstance(result, str):
+                if upload is not None:
+                    params[RESULT_FIELD] = attach_upload(result, upload)
+                else:
+                    await check_reposted_upload(result, call_id, seq, self.config.recordings)
+        except BaseException:
+            if upload is not None and upload.location is not None:
+                await self.config.recordings.delete(upload.location)  # nothing will ever refer to it
+            raise
         if upload is not None:
             stored = (f"too large, {upload.size} bytes dropped" if upload.too_large else
                       f"{upload.size} bytes stored as {upload.location}" if upload.location else "not stored")
@@ -255,7 +260,7 @@ class Gateway:
         keep_upload = False
         try:
             params, upload = await self._turn_params(request, call_id, seq)
-            response, keep_upload = await self._apply(call_id, seq, params)
+            response, keep_upload = await self._apply(call_id, seq, params, upload)
             return response
         except BadResult as error:
             log.warning("unreadable post: %s", error, extra={"call_id": call_id, "turn": seq})
@@ -266,8 +271,9 @@ class Gateway:
                 # Not referenced by the journal (a repeated post, or one that was refused): do not keep it.
                 await self.config.recordings.delete(upload.location)
 
-    async def _apply(self, call_id: str, seq: int, params: dict[str, Any]) -> tuple[web.Response, bool]:
-        """Apply a turn's parameters; the answer, and whether a recording stored with them is now referenced."""
+    async def _apply(self, call_id: str, seq: int, params: dict[str, Any], upload: Upload | None
+                     ) -> tuple[web.Response, bool]:
+        """Apply a turn's parameters; the answer, and whether a recording stored with them may be referenced."""
         attempt = _attempt(params)
         started = time.monotonic()
         try:
@@ -297,7 +303,9 @@ class Gateway:
                                 headers={"Cache-Control": "no-store", "X-Rayvr-Retry": str(attempt + 1)}), True
         log.info("turn %d answered with turn %d in %.1f ms%s", seq, reply.seq, (time.monotonic() - started) * 1000,
                  " (repeated)" if reply.repeated else "", extra={"call_id": call_id, "turn": seq})
-        return self._document(reply), not reply.repeated
+        # Audio the result does not refer to (posted to a turn that asked for none) is not kept.
+        referenced = upload is None or upload.location is None or references(result, upload.location)
+        return self._document(reply), not reply.repeated and referenced
 
     async def recording(self, request: web.Request) -> web.StreamResponse:
         """A stored recording, streamed back for playback (only keys of the shape the gateway gives out)."""
@@ -306,12 +314,18 @@ class Gateway:
             size, chunks = await self.config.recordings.open(key)
         except KeyError:
             raise web.HTTPNotFound() from None
-        response = web.StreamResponse(headers={"Content-Type": served_media_type(key), "Content-Length": str(size),
-                                               "Cache-Control": "private, max-age=3600"})
+        headers = {"Content-Type": served_media_type(key), "Content-Length": str(size),
+                   "Cache-Control": "private, max-age=3600"}
+        if request.method == "HEAD":
+            return web.Response(headers=headers)  # the unread chunks are dropped unopened
+        response = web.StreamResponse(headers=headers)
         await response.prepare(request)
-        async for chunk in chunks:
-            await response.write(chunk)
-        await response.write_eof()
+        try:
+            async for chunk in chunks:
+                await response.write(chunk)
+            await response.write_eof()
+        except ConnectionResetError:
+            log.info("recording %s: the client went away during the download", key)
         return response
 
     async def _advance(self, call_id: str, seq: int, result: Any) -> Reply:

@@ -85,8 +85,6 @@ def serve(args: argparse.Namespace) -> None:
     import_dialogues(modules)
     hooks = load_hooks(document_hooks(args))  # before Ray starts: a misspelt hook fails fast
     runtime_env = {"env_vars": {"PYTHONPATH": os.pathsep.join(filter(None, [os.getcwd(), os.environ.get("PYTHONPATH")]))}}
-    # Each call logs its own lines; Ray's de-duplication would merge lines of different calls.
-    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     if args.address:
         ray.init(address=args.address, namespace=NAMESPACE, runtime_env=runtime_env)
     else:

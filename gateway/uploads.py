@@ -30,6 +30,7 @@ duration, size, termchar, maxtime, kept name, media type) gives
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass
@@ -195,23 +196,26 @@ def attach_upload(result_json: str, upload: Upload) -> str:
     """
     try:
         result = json.loads(result_json)
-    except ValueError:
-        return result_json
+    except (ValueError, RecursionError):
+        return result_json  # parse_result says what is wrong with it
     if not isinstance(result, dict):
         return result_json
     result[UPLOAD_KEY] = upload.as_json()
     if upload.failure is not None and isinstance(result.get("events", []), list):
         result["events"] = [*result.get("events", []),
                             {"name": STORAGE_FAILED_EVENT, "message": f"the recording was not stored: {upload.failure}"}]
-    return json.dumps(result, ensure_ascii=False)
+    try:
+        return json.dumps(result, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        return result_json
 
 
 async def check_reposted_upload(result_json: str, call_id: str, seq: int, storage: RecordingStorage) -> None:
     """Refuse an ``upload`` in a post without audio unless it names a stored recording of this very turn."""
     try:
         result = json.loads(result_json)
-    except ValueError:
-        return
+    except (ValueError, RecursionError):
+        return  # parse_result says what is wrong with it
     if not isinstance(result, dict) or result.get(UPLOAD_KEY) is None:
         return
     upload = expect_object(result[UPLOAD_KEY], UPLOAD_KEY)
@@ -224,6 +228,17 @@ async def check_reposted_upload(result_json: str, call_id: str, seq: int, storag
             raise KeyError(location)
     except KeyError:
         bad(f"upload.location {location!r} is not a recording stored for this turn")
+
+
+def references(value: Any, location: str) -> bool:
+    """Whether a typed result holds the stored recording at ``location`` (anywhere in its fields)."""
+    if isinstance(value, RecordedAudio):
+        return value.location == location
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return any(references(getattr(value, f.name), location) for f in dataclasses.fields(value))
+    if isinstance(value, (list, tuple)):
+        return any(references(item, location) for item in value)
+    return False
 
 
 # --- result readers ----------------------------------------------------------------------------

@@ -15,6 +15,12 @@ Everything a user needs is importable from here; the driver, the actor and
 the stores' machinery live in private modules.
 """
 
+import os
+
+# Every log line about a call names it; Ray's de-duplication of similar lines across processes
+# would merge the lines of different calls into one. Ray reads this when it is first imported.
+os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+
 from runtime._actor import (NAMESPACE, CallActor, CallConfig, CallPool, actor_name, create_call_actor,
                             find_call_actor)
 from runtime._codec import wire

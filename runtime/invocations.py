@@ -294,12 +294,13 @@ _VISUAL_SEPARATORS = re.compile(r"[\s().\-]")
 _NUMBER = re.compile(r"\+?[0-9*#]*[0-9][0-9*#]*")
 
 
-def phone_number(uri: str | None) -> str | None:
+def phone_number(uri: Any) -> str | None:
     """The phone number in a ``tel:``/``sip:`` URI or a bare number (``"tel:+1-201-555-0123"`` → ``"+12015550123"``).
 
-    None when there is none (``None``, ``"sip:alice@example.com"``, ``"anonymous"``).
+    None when there is none (``None``, ``"sip:alice@example.com"``, ``"anonymous"``, anything but a string):
+    the value comes from the browser and may be anything.
     """
-    if not uri:
+    if not uri or not isinstance(uri, str):
         return None
     text = uri.strip()
     scheme, colon, rest = text.partition(":")

@@ -18,7 +18,6 @@ TESTS = Path(__file__).resolve().parent
 # Ray's processes must stay on loopback, and tests must not depend on a token file.
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-os.environ.setdefault("RAY_DEDUP_LOGS", "0")
 sys.path.insert(0, str(TESTS))
 
 # Node death detected in about 2 s instead of about 15 s.

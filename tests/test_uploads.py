@@ -411,3 +411,56 @@ def test_a_client_that_goes_away_mid_upload_keeps_nothing(tmp_path: Path) -> Non
 def test_upload_as_json_names_what_was_stored() -> None:
     assert Upload("c/1-x.wav", 3, None).as_json() == {"location": "c/1-x.wav", "size": 3, "type": None,
                                                       "too_large": False}
+
+
+def test_audio_the_result_does_not_refer_to_is_not_kept(tmp_path: Path) -> None:
+    gateway = Gateway(tmp_path)
+
+    async def scenario() -> tuple[int, dict[str, str]]:
+        await gateway.runner.start("record-and-play", {})
+        async with TestClient(TestServer(gateway.app)) as client:
+            # Audio with a result that is not a recording (an event): the dialogue never hears of the audio.
+            status, _, headers = await post(client, "/calls/call-1/turns/1", [
+                Part("result", b'{"events": [{"name": "nomatch", "message": ""}]}'),
+                Part("rayvrAudio", AUDIO, "audio/x-wav", filename="rayvrAudio.wav")])
+            return status, headers
+
+    status, headers = run(scenario())
+    assert status == 200 and headers["X-Rayvr-Turn"] == "2"
+    assert gateway.files() == {}
+
+
+def test_a_result_nested_too_deep_with_audio_is_a_400_and_keeps_nothing(tmp_path: Path) -> None:
+    gateway = Gateway(tmp_path)
+    deep = b'{"events": [], "value": {"data": ' + b"[" * 2_000 + b"]" * 2_000 + b"}}"  # past json's recursion limit
+
+    async def scenario() -> tuple[tuple[int, bytes, dict[str, str]], ...]:
+        await gateway.runner.start("record-and-play", {})
+        async with TestClient(TestServer(gateway.app)) as client:
+            with_audio = await post(client, "/calls/call-1/turns/1", [
+                Part("result", deep), Part("rayvrAudio", AUDIO, "audio/x-wav", filename="rayvrAudio.wav")])
+            plain = await post(client, "/calls/call-1/turns/1", form={"result": deep.decode()})
+            return with_audio, plain
+
+    for status, _, headers in run(scenario()):
+        assert status == 400
+        assert "cannot read the browser's result" in headers["X-Rayvr-Error"]
+    assert gateway.files() == {}
+    assert gateway.inputs() == []
+
+
+def test_a_head_request_for_a_recording_has_its_headers_and_no_body(tmp_path: Path) -> None:
+    gateway = Gateway(tmp_path)
+
+    async def scenario() -> tuple[int, dict[str, str], bytes]:
+        await gateway.runner.start("record-and-play", {})
+        async with TestClient(TestServer(gateway.app)) as client:
+            await post(client, "/calls/call-1/turns/1", [
+                Part("result", recording_result(), "text/plain; charset=UTF-8"),
+                Part("rayvrAudio", AUDIO, "audio/x-wav", filename="rayvrAudio.wav")])
+            [location] = gateway.files()
+            head = await client.head(f"/recordings/{location}")
+            return head.status, dict(head.headers), await head.read()
+
+    status, headers, body = run(scenario())
+    assert (status, headers["Content-Length"], headers["Content-Type"], body) == (200, str(len(AUDIO)), "audio/x-wav", b"")

@@ -115,3 +115,12 @@ def test_silence_in_the_review_keeps_the_message():
     t.no_match()
     t.no_input()
     assert t.text == "Your message has been saved. Goodbye."
+
+
+def test_a_hang_up_during_a_too_large_re_recording_keeps_the_earlier_message():
+    t = DialogueTest("voicemail")
+    t.recorded(4000)
+    t.dtmf("3", "again")
+    t.hang_up(t.make_recording(700_000, too_large=True))
+    assert t.last.variables["message"] is not None
+    assert t.last.variables["duration_ms"] == 4000
