@@ -16,7 +16,7 @@ from gateway.render import RenderContext, render
 from runtime import (AbnfGrammar, Audio, DtmfSettings, FetchSettings, Grammar, InlineGrammar, Interaction, Mark,
                      Message, Phase, Prompt, Record, RecordedAudio, Recording, SpeechSettings)
 from runtime._codec import pack, unpack
-from vxml import assert_valid_srgs, assert_valid_vxml
+from vxml import assert_valid_srgs, assert_valid_vxml, one, xpath
 
 V = "http://www.w3.org/2001/vxml"
 NS = {"v": V}
@@ -27,14 +27,6 @@ SAID = InlineGrammar.choices({"sales": "sales", "support": "support"}, mode="voi
 TRICKY = "Fish & chips <today> \"quoted\" 'single' café naïve 日本語 العربية Привет 🎉 ok"
 
 
-def xpath(root: etree._Element, path: str) -> list[Any]:
-    return root.xpath(path, namespaces=NS)
-
-
-def one(root: etree._Element, path: str) -> etree._Element:
-    found = xpath(root, path)
-    assert len(found) == 1, f"{path}: {len(found)} matches"
-    return found[0]
 
 
 def tags(element: etree._Element) -> list[str]:

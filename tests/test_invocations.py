@@ -16,7 +16,7 @@ from runtime import (HANGUP_EVENT, BadResult, HungUp, Call, Event, Exit, Expr, F
                      Ref, Script, Subdialog, Value, connection_info, phone_number)
 from runtime._codec import pack, unpack
 from runtime.testing import DialogueTest
-from vxml import assert_valid_vxml
+from vxml import assert_valid_vxml, one, xpath
 
 V = "http://www.w3.org/2001/vxml"
 NS = {"v": V}
@@ -35,10 +35,6 @@ def valid(turn: Any) -> etree._Element:
 def children(element: etree._Element) -> list[tuple[str, dict[str, str]]]:
     return [(etree.QName(c).localname, dict(c.attrib)) for c in element]
 
-
-def one(root: etree._Element, path: str) -> etree._Element:
-    [found] = root.xpath(path, namespaces=NS)
-    return found
 
 
 def texts(element: etree._Element, path: str) -> list[str]:

@@ -24,7 +24,7 @@ from runtime.speech import Audio, Emphasis, Mark, Paragraph, Pause, Prosody, Say
 from runtime.grammars import Grammar, InlineGrammar
 from runtime.interaction import Interaction
 from runtime.turns import Disconnect, DtmfSettings, Exit, Message, OutputTurn, Prompt
-from vxml import assert_valid_vxml
+from vxml import assert_valid_vxml, one, xpath
 
 V = "http://www.w3.org/2001/vxml"
 NS = {"v": V}
@@ -34,14 +34,6 @@ TRICKY = "Fish & chips <today> \"quoted\" 'single' café naïve 日本語 الع
 ROOT_JS = resources.files("gateway").joinpath("root.js")
 
 
-def xpath(root: etree._Element, path: str) -> list[Any]:
-    return root.xpath(path, namespaces=NS)
-
-
-def one(root: etree._Element, path: str) -> etree._Element:
-    found = xpath(root, path)
-    assert len(found) == 1, f"{path}: {len(found)} matches"
-    return found[0]
 
 
 def spoken(element: etree._Element) -> str:

@@ -49,6 +49,18 @@ def vxml_dtd() -> etree.DTD:
     return etree.DTD(str(SCHEMA_DIR / "vxml.dtd"))
 
 
+def xpath(root: etree._Element, path: str) -> list:
+    """``path`` evaluated on ``root``, with ``v:`` the VoiceXML namespace."""
+    return root.xpath(path, namespaces={"v": VXML_NS})
+
+
+def one(root: etree._Element, path: str) -> etree._Element:
+    """The single match of ``path`` (``v:`` the VoiceXML namespace); fails unless there is exactly one."""
+    found = xpath(root, path)
+    assert len(found) == 1, f"{path}: {len(found)} matches"
+    return found[0]
+
+
 def parse(document: bytes) -> etree._Element:
     """Parse a generated document the way a browser would, without network or entity expansion."""
     return etree.fromstring(document, etree.XMLParser(no_network=True, resolve_entities=False))
