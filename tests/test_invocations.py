@@ -16,7 +16,7 @@ from runtime import (HANGUP_EVENT, BadResult, HungUp, Call, Event, Exit, Expr, F
                      Ref, Script, Subdialog, Value, connection_info, phone_number)
 from runtime._codec import pack, unpack
 from runtime.testing import DialogueTest
-from vxml import assert_valid_vxml, one, xpath
+from vxml import assert_valid_vxml, one
 
 V = "http://www.w3.org/2001/vxml"
 NS = {"v": V}
