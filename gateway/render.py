@@ -42,7 +42,6 @@ the bytes are made, may add vendor extensions to any turn's document.
 from __future__ import annotations
 
 import json
-import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from decimal import Decimal

@@ -160,7 +160,7 @@ async def _read_text(part: BodyPartReader, budget: int, limit: int) -> tuple[str
     charset = part_charset(part.headers.get("Content-Type"))
     try:
         return bytes(part.decode(bytes(data))).decode(charset), budget - len(data)
-    except (LookupError, UnicodeDecodeError) as error:
+    except (LookupError, UnicodeDecodeError):
         raise BadResult(f"the request body cannot be read: part {part.name!r} is not valid {charset}") from None
 
 

@@ -41,7 +41,7 @@ from runtime.results import (HANGUP_EVENT, TRANSFER_EVENT, Event, HungUp, Hypoth
 from runtime.settings import DocumentSettings
 from runtime.speech import Audio, Part
 from runtime.transfers import TransferFailed, TransferResult, TransferStatus
-from runtime.turns import LastTurn, Message, OutputTurn
+from runtime.turns import LastTurn, OutputTurn
 
 
 def spoken_text(turn: OutputTurn | LastTurn) -> str:
