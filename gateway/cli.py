@@ -13,7 +13,8 @@ import os
 import sys
 from typing import Sequence
 
-from runtime import CallConfig, NAMESPACE, RayKVStore, configure_logging, import_dialogues, registered
+from runtime import (NAMESPACE, CallConfig, RayKVStore, configure_logging, import_dialogues, purge_ended,
+                     registered)
 
 log = logging.getLogger("rayvr.cli")
 
@@ -61,7 +62,26 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--call-resource", default=_env("CALL_RESOURCE", "") or None,
                        help="custom Ray resource that caps calls per node, e.g. rayvr_call [RAYVR_CALL_RESOURCE]")
     serve.add_argument("--log-level", default=_env("LOG_LEVEL", "INFO"), help="log level [RAYVR_LOG_LEVEL]")
+    purge = commands.add_parser("purge", help="delete the records of calls that ended long ago",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    purge.add_argument("--address", default=_env("ADDRESS", "auto") or "auto",
+                       help="the Ray cluster whose records to purge [RAYVR_ADDRESS]")
+    purge.add_argument("--older-than", type=float, default=float(_env("PURGE_OLDER_THAN", str(7 * 24 * 3600))),
+                       help="seconds since a call ended before its records go [RAYVR_PURGE_OLDER_THAN]")
     return parser
+
+
+def purge(args: argparse.Namespace) -> None:
+    """Delete the checkpoint records of calls that ended at least ``--older-than`` seconds ago."""
+    import ray
+
+    configure_logging("WARNING")
+    ray.init(address=args.address, namespace=NAMESPACE, logging_level="ERROR")
+    try:
+        purged = purge_ended(RayKVStore(), args.older_than)
+    finally:
+        ray.shutdown()
+    print(f"purged the records of {len(purged)} ended call(s)")
 
 
 def document_hooks(args: argparse.Namespace) -> list[str]:
@@ -107,5 +127,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         serve(args)
+    elif args.command == "purge":
+        purge(args)
     else:  # pragma: no cover - argparse rejects unknown commands
         sys.exit(2)

@@ -27,7 +27,7 @@ from runtime._codec import wire
 from runtime._driver import Call
 from runtime._log import configure_logging
 from runtime._registry import dialogue, import_dialogues, lookup, register, registered
-from runtime._runner import Checkpoint, CallRunner, Reply, read_checkpoint
+from runtime._runner import Checkpoint, CallRunner, Reply, purge_ended, read_checkpoint
 from runtime._stores import CheckpointStore, MemoryStore, RayKVStore
 from runtime.errors import (BadResult, CallBusy, CallEnded, CallNotFound, CallTransferred, DialogueError,
                             Disconnected, FencingError, FutureTurn, HangUp, NonDeterminismError, RayvrError,
@@ -58,7 +58,7 @@ __all__ = [
     "HANGUP_EVENT", "HungUp", "Hypothesis", "import_dialogues", "InlineGrammar", "InputResult", "Interaction",
     "LastTurn", "lookup", "Mark", "MarkReached", "MaxSpeechTimeout", "MemoryStore", "Message", "NAMESPACE",
     "NoInput", "NoMatch", "NonDeterminismError", "ObjectCall", "OutputTurn", "Paragraph", "Pause", "Phase",
-    "phone_number", "Played", "Prompt", "Prosody", "RayKVStore", "RayvrError", "read_checkpoint",
+    "phone_number", "Played", "Prompt", "Prosody", "purge_ended", "RayKVStore", "RayvrError", "read_checkpoint",
     "Recognition", "Record", "Recorded", "RecordedAudio", "Recording", "Ref", "register", "registered",
     "Reply", "Return", "RETURNED", "SayAs", "Script", "Sentence", "SpeechSettings", "StepFailed",
     "StoreError", "StoreUnavailable", "Subdialog", "Submit", "Substitute", "Transfer", "TRANSFER_EVENT",

@@ -7,6 +7,7 @@ logic here lets it be tested in plain pytest with any store.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any, Coroutine
 
@@ -54,6 +55,7 @@ class Checkpoint:
     output: OutputTurn | LastTurn | None = None
     final: bool = False
     ended_by: str | None = None
+    ended_at: float | None = None
     settings: DocumentSettings = NO_SETTINGS
 
 
@@ -85,6 +87,7 @@ def read_checkpoint(store: CheckpointStore, call_id: str) -> Checkpoint | None:
         checkpoint.seq, checkpoint.output, checkpoint.final = record["seq"], record["output"], record["final"]
         checkpoint.settings = record.get("settings", NO_SETTINGS)  # those of this record's output
         checkpoint.ended_by = record.get("ended_by", checkpoint.ended_by)
+        checkpoint.ended_at = record.get("ended_at", checkpoint.ended_at)
     return checkpoint
 
 
@@ -226,7 +229,8 @@ class CallRunner:
         settings = self._driver.settings if self._driver is not None else checkpoint.settings
         entries: list[Entry] = [["idle", round(idle_seconds, 3)], ["out", checkpoint.seq + 1, "Disconnect", turn.name]]
         self.store.append(self.call_id, checkpoint.seq + 1,
-                          encode_record(checkpoint.seq + 1, entries, turn, True, settings, ended_by="idle-timeout"))
+                          encode_record(checkpoint.seq + 1, entries, turn, True, settings, ended_by="idle-timeout",
+                                        ended_at=time.time()))
         checkpoint.journal.extend(entries)
         checkpoint.seq, checkpoint.output, checkpoint.final = checkpoint.seq + 1, turn, True
         checkpoint.settings = settings
@@ -239,6 +243,7 @@ class CallRunner:
         """Write the turn's record, then (only then) make it the call's current state."""
         if outcome.final:
             header["ended_by"] = "failure" if driver.failure or self._broken else "dialogue"
+            header["ended_at"] = time.time()  # wall-clock metadata for retention, not part of the journal
         try:
             record = encode_record(outcome.seq, entries, outcome.turn, outcome.final, outcome.settings, **header)
             self.store.append(self.call_id, outcome.seq, record)
@@ -250,10 +255,29 @@ class CallRunner:
         checkpoint.seq, checkpoint.output, checkpoint.final = outcome.seq, outcome.turn, outcome.final
         checkpoint.settings = outcome.settings
         if outcome.final:
-            checkpoint.ended_by = header["ended_by"]
+            checkpoint.ended_by, checkpoint.ended_at = header["ended_by"], header["ended_at"]
         self.checkpoint = checkpoint
 
     def _stored_reply(self, repeated: bool = False) -> Reply:
         checkpoint = self.checkpoint
         assert checkpoint is not None and checkpoint.output is not None
         return Reply(self.call_id, checkpoint.seq, checkpoint.output, checkpoint.final, repeated, checkpoint.settings)
+
+
+def purge_ended(store: CheckpointStore, older_than_s: float, now: float | None = None) -> list[str]:
+    """Delete the records of calls that ended at least ``older_than_s`` seconds ago; their ids.
+
+    Live calls and calls whose end time is not recorded are left alone. A
+    repeated post for the last turn of a purged call is answered "unknown
+    call" (404) instead of with the last document.
+    """
+    now = time.time() if now is None else now
+    purged = []
+    for call_id in store.call_ids():
+        checkpoint = read_checkpoint(store, call_id)
+        if checkpoint and checkpoint.final and checkpoint.ended_at is not None \
+                and now - checkpoint.ended_at >= older_than_s:
+            store.delete(call_id)
+            purged.append(call_id)
+            log.info("purged, ended %.0f s ago", now - checkpoint.ended_at, extra={"call_id": call_id})
+    return purged

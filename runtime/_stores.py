@@ -39,6 +39,10 @@ class CheckpointStore(ABC):
     def delete(self, call_id: str) -> None:
         """Forget the call's records (after the call has ended and they are no longer wanted)."""
 
+    @abstractmethod
+    def call_ids(self) -> list[str]:
+        """The ids of every call the store holds records of, sorted (for purging ended calls)."""
+
 
 class MemoryStore(CheckpointStore):
     """Records in this process's memory: for tests and for running dialogues without Ray."""
@@ -62,6 +66,10 @@ class MemoryStore(CheckpointStore):
     def delete(self, call_id: str) -> None:
         with self._lock:
             self._records.pop(call_id, None)
+
+    def call_ids(self) -> list[str]:
+        with self._lock:
+            return sorted(call_id for call_id, records in self._records.items() if records)
 
     def __reduce__(self) -> tuple[object, ...]:
         raise TypeError("MemoryStore lives in one process and cannot be sent to a call actor; "
@@ -118,3 +126,12 @@ class RayKVStore(CheckpointStore):
         from ray.experimental import internal_kv
 
         internal_kv._internal_kv_del(self._prefix(call_id), del_by_prefix=True, namespace=self.namespace)
+
+    def call_ids(self) -> list[str]:
+        from ray.experimental import internal_kv
+
+        try:
+            keys = internal_kv._internal_kv_list(b"call/", namespace=self.namespace)
+        except Exception as error:
+            raise StoreUnavailable(f"cluster key-value store listing failed: {error}") from error
+        return sorted({key.decode().split("/")[1] for key in keys})

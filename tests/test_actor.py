@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -87,3 +88,22 @@ def test_rayvr_serve_joins_a_cluster_and_serves_calls(ray_cluster, tmp_path: Pat
     names = serving.split("serving dialogues ", 1)[1].split(" on http://", 1)[0].split(", ")
     assert {"address-check", "agent-transfer", "hello", "menu", "postcode"} <= set(names)
     assert f"call_id={first.headers['X-Rayvr-Call']}" in output
+
+
+def test_rayvr_purge_deletes_the_records_of_ended_calls_only(ray_cluster):
+    import dialogues  # noqa: F401  (registers hello)
+    from runtime import CallRunner, Played
+
+    store = RayKVStore()
+    loop = asyncio.new_event_loop()
+    for call_id in ("purge-ended", "purge-live"):
+        loop.run_until_complete(CallRunner(call_id, store).start("hello", {}))
+    loop.run_until_complete(CallRunner("purge-ended", store).advance(1, Played()))
+    loop.close()
+    rayvr = Path(sys.executable).with_name("rayvr")
+    done = subprocess.run([str(rayvr), "purge", "--address", ray_cluster.address, "--older-than", "0"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "purged the records of" in done.stdout
+    assert read_checkpoint(store, "purge-ended") is None
+    assert read_checkpoint(store, "purge-live").seq == 1

@@ -295,3 +295,17 @@ def test_a_value_the_journal_cannot_hold_is_named_clearly():
     from runtime import _codec
     with pytest.raises(TypeError, match="integer 100000000000000000000000000000 is outside the 64-bit range"):
         _codec.pack({"n": 10 ** 29})
+
+
+def test_purging_removes_only_calls_that_ended_long_enough_ago():
+    from runtime import purge_ended
+
+    store = MemoryStore()
+    for call_id in ("ended", "live"):
+        run(CallRunner(call_id, store).start("hello", {}))
+    run(CallRunner("ended", store).advance(1, Played()))
+    ended_at = read_checkpoint(store, "ended").ended_at
+    assert isinstance(ended_at, float) and read_checkpoint(store, "live").ended_at is None
+    assert purge_ended(store, older_than_s=3600, now=ended_at + 3599) == []
+    assert purge_ended(store, older_than_s=3600, now=ended_at + 3600) == ["ended"]
+    assert store.call_ids() == ["live"]

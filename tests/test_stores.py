@@ -48,3 +48,10 @@ def test_only_the_shared_store_can_travel_to_an_actor():
     assert pickle.loads(pickle.dumps(RayKVStore("ns"))).namespace == "ns"
     with pytest.raises(TypeError, match="cannot be sent to a call actor"):
         pickle.dumps(MemoryStore())
+
+
+def test_the_store_lists_the_calls_it_holds(store):
+    for call_id in ("c-b", "c-a", "c-a2"):
+        store.append(call_id, 1, b"x")
+    store.delete("c-a2")
+    assert [c for c in store.call_ids() if c.startswith("c-")] == ["c-a", "c-b"]
