@@ -28,7 +28,7 @@ import ray
 from aiohttp import web
 from ray.exceptions import RayActorError
 
-from gateway.render import DocumentHook, RenderContext, render, render_notice, render_retry, render_root
+from gateway.render import FAILURE_TEXT, DocumentHook, RenderContext, render, render_notice, render_retry, render_root
 from gateway.storage import DirectoryStorage, RecordingStorage, check_key, served_media_type
 from gateway.uploads import Upload, attach_upload, check_reposted_upload, read_multipart, references
 from gateway.wire import RESULT_FIELD, decode_form, parse_result
@@ -78,7 +78,7 @@ class GatewayConfig:
     submit_retries: int = 3
     fetch_timeout_s: int = 10
     fetch_audio: str | None = None
-    failure_text: str = "We are sorry, a technical problem has occurred. Goodbye."
+    failure_text: str = FAILURE_TEXT
     base_path: str = ""
     document_hooks: tuple[DocumentHook, ...] = ()
     recordings: RecordingStorage = field(default_factory=lambda: DirectoryStorage("recordings"))

@@ -72,6 +72,9 @@ _RESULT_EXPR = "rayvr.json(rayvr.result)"
 _RECORD_EVENT = "rayvr.event(_event, _message);"
 
 
+FAILURE_TEXT = "We are sorry, a technical problem has occurred. Goodbye."
+
+
 @dataclass(frozen=True, slots=True)
 class RenderContext:
     """What a turn's document needs besides the turn: where it sits in the call and how to answer.
@@ -101,7 +104,7 @@ class RenderContext:
     submit_retries: int = 3
     fetch_timeout_s: int = 10
     fetch_audio: str | None = None
-    failure_text: str = "We are sorry, a technical problem has occurred. Goodbye."
+    failure_text: str = FAILURE_TEXT
     recordings_url: str = "/recordings"
     settings: DocumentSettings = field(default=NO_SETTINGS)
 

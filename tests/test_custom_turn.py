@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from dataclasses import replace
 from importlib import resources
@@ -17,11 +16,11 @@ from runtime import DocumentSettings, Event, Exit, Message
 from runtime import _codec
 from runtime.errors import BadResult
 from runtime.testing import DialogueTest
+from browser import NODE, needs_node
 from vxml import assert_valid_vxml
 
 V = {"v": "http://www.w3.org/2001/vxml"}
 CTX = RenderContext(call_id="c-7", seq=1, submit_url="/calls/c-7/turns/1", root_url="/root.vxml")
-NODE = shutil.which("node")
 CALLER, CALLED = "tel:+33 1 23 45 67 89", "sip:accueil@exemple.fr;user=phone"
 
 
@@ -51,7 +50,7 @@ def test_its_document_is_valid_and_posts_under_its_own_key() -> None:
     assert render(ReadLine(), replace(CTX, settings=DocumentSettings(lang="fr-FR"))).count(b'xml:lang="fr-FR"') == 1
 
 
-@pytest.mark.skipif(NODE is None, reason="node is not installed, so the document's script cannot be run")
+@needs_node
 def test_end_to_end_from_dialogue_to_document_to_browser_script_to_typed_result() -> None:
     t = DialogueTest("caller-line")
     assert t.turn == ReadLine()
@@ -67,7 +66,7 @@ def test_end_to_end_from_dialogue_to_document_to_browser_script_to_typed_result(
     assert [entry[2] for entry in t.journal if entry[0] == "in"][0] == Line(CALLER, CALLED)
 
 
-@pytest.mark.skipif(NODE is None, reason="node is not installed, so the document's script cannot be run")
+@needs_node
 def test_a_platform_without_the_numbers_posts_nulls() -> None:
     posted = browser_runs(render(ReadLine(), CTX), {"connection": {"remote": {}, "local": {}}})
     assert parse_result({"result": posted}) == Line(None, None)

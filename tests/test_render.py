@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
 from importlib import resources
@@ -24,6 +23,7 @@ from runtime.speech import Audio, Emphasis, Mark, Paragraph, Pause, Prosody, Say
 from runtime.grammars import Grammar, InlineGrammar
 from runtime.interaction import Interaction
 from runtime.turns import Disconnect, DtmfSettings, Exit, Message, OutputTurn, Prompt
+from browser import NODE, needs_node
 from vxml import assert_valid_vxml, one, xpath
 
 V = "http://www.w3.org/2001/vxml"
@@ -466,8 +466,6 @@ def test_retry_adds_the_attempt_to_an_existing_query() -> None:
 
 # --- root.js, executed ---------------------------------------------------------------------------
 
-NODE = shutil.which("node")
-needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed, so root.js cannot be executed")
 
 # Evaluates each expression of the JSON list on stdin in a fresh context where root.js
 # has run, and prints the list of results (strings) as JSON.
